@@ -1,0 +1,35 @@
+//! # samsa-core
+//!
+//! Kafka's semantics as a sans-IO library. It never reads a clock, a random source, a socket or a file:
+//! time comes in as `now_ms: u64` arguments, and effects come back as values the caller executes. The
+//! simulator (`samsa-sim`), the wasm playground (`samsa-web`) and the TCP broker (`samsa-broker`) are three
+//! drivers of the same API.
+//!
+//! ## Map
+//! - [`error`] — Kafka's error codes by their protocol names (`NOT_ENOUGH_REPLICAS`, `MESSAGE_TOO_LARGE`, …).
+//! - [`record_batch`] — record batch format v2 (magic 2): encode, decode, CRC32C, lz4, header patching.
+//! - [`log`] — a partition log: offsets, segments, retention, compaction, `offsets_for_times`, over a
+//!   pluggable [`log::SegmentStorage`] (in memory here; on disk in the broker).
+//! - [`partitioner`] — Kafka's default partitioner: murmur2 for keyed records, sticky (KIP-480) or round
+//!   robin for null keys, each decision explained.
+//! - [`topic`] — topic name rules (`INVALID_TOPIC_EXCEPTION`) and topic-level configs by Kafka's names.
+//!
+//! ## Features
+//! - `std` (default): hardware CRC32C via the `crc32c` crate and lz4 compression via `lz4_flex`. Without it
+//!   the crate is `no_std` + `alloc`; CRC32C comes from the table-driven `crc` crate, and a batch that needs
+//!   lz4 yields [`record_batch::compression::CompressionError::Unsupported`].
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod error;
+pub mod log;
+pub mod partitioner;
+pub mod record_batch;
+pub mod topic;
+
+pub use error::ErrorCode;

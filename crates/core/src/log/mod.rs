@@ -1,0 +1,1 @@
+//! Partition log (being written).

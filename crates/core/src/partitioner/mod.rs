@@ -1,0 +1,1 @@
+//! Partitioner (being written).
