@@ -12,7 +12,7 @@
 //!   pluggable [`log::SegmentStorage`] (in memory here; on disk in the broker).
 //! - [`partitioner`] — Kafka's default partitioner: murmur2 for keyed records, sticky (KIP-480) or round
 //!   robin for null keys, each decision explained.
-//! - [`topic`] — topic name rules (`INVALID_TOPIC_EXCEPTION`) and topic-level configs by Kafka's names.
+//! - [`topic`] — topic name rules (`INVALID_TOPIC_EXCEPTION`); topic-level configs live in [`log::LogConfig`].
 //!
 //! ## Features
 //! - `std` (default): hardware CRC32C via the `crc32c` crate and lz4 compression via `lz4_flex`. Without it

@@ -131,3 +131,136 @@ pub struct RecordBatch {
     /// The records, uncompressed.
     pub records: Vec<Record>,
 }
+
+/// A record as a producer hands it over (`ProducerRecord` minus topic and partition), before it has an
+/// offset or a place in a batch.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
+pub struct NewRecord {
+    /// `None` is a null key.
+    pub key: Option<Vec<u8>>,
+    /// `None` is a null value (a tombstone).
+    pub value: Option<Vec<u8>>,
+    /// Record headers, in order.
+    pub headers: Vec<Header>,
+    /// The producer's timestamp (`CreateTime`), in milliseconds since the epoch.
+    pub timestamp_ms: i64,
+}
+
+impl RecordBatch {
+    /// A batch as a producer builds it: base_offset 0, CreateTime, no producer id (-1/-1/-1),
+    /// partition_leader_epoch -1, deltas computed from the records, base_timestamp = first record's ts,
+    /// max_timestamp = max ts, last_offset_delta = len-1. Errors if `records` is empty.
+    ///
+    /// Timestamp deltas wrap as Kafka's `MemoryRecordsBuilder` (Java `long` arithmetic) lets them, so
+    /// [`RecordBatch::timestamp_ms`] gives every record's timestamp back exactly.
+    pub fn from_new_records(
+        records: Vec<NewRecord>,
+        compression: Compression,
+    ) -> Result<RecordBatch, EncodeError> {
+        let Some(first) = records.first() else {
+            return Err(EncodeError::EmptyBatch);
+        };
+        let base_timestamp_ms = first.timestamp_ms;
+        let max_timestamp_ms = records.iter().map(|r| r.timestamp_ms).max().unwrap_or(base_timestamp_ms);
+        let last_offset_delta = i32::try_from(records.len() - 1)
+            .map_err(|_| EncodeError::TooManyRecords { count: records.len() })?;
+        let records = records
+            .into_iter()
+            .zip(0..=last_offset_delta)
+            .map(|(record, offset_delta)| Record {
+                attributes: 0,
+                timestamp_delta_ms: record.timestamp_ms.wrapping_sub(base_timestamp_ms),
+                offset_delta,
+                key: record.key,
+                value: record.value,
+                headers: record.headers,
+            })
+            .collect();
+        Ok(RecordBatch {
+            base_offset: 0,
+            partition_leader_epoch: NO_PARTITION_LEADER_EPOCH,
+            attributes: BatchAttributes { compression, ..BatchAttributes::default() },
+            last_offset_delta,
+            base_timestamp_ms,
+            max_timestamp_ms,
+            producer_id: NO_PRODUCER_ID,
+            producer_epoch: NO_PRODUCER_EPOCH,
+            base_sequence: NO_SEQUENCE,
+            records,
+        })
+    }
+
+    /// The offset of `record`, one of this batch's records: `base_offset + offset_delta`.
+    pub fn offset(&self, record: &Record) -> i64 {
+        self.base_offset.wrapping_add(i64::from(record.offset_delta))
+    }
+
+    /// The timestamp Kafka reports for `record`: the batch's `maxTimestamp` under `LogAppendTime`
+    /// (the broker's append time applies to all records), else `baseTimestamp + timestampDelta`.
+    pub fn timestamp_ms(&self, record: &Record) -> i64 {
+        match self.attributes.timestamp_type {
+            TimestampType::LogAppendTime => self.max_timestamp_ms,
+            TimestampType::CreateTime => self.base_timestamp_ms.wrapping_add(record.timestamp_delta_ms),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    fn new_record(timestamp_ms: i64) -> NewRecord {
+        NewRecord { timestamp_ms, ..NewRecord::default() }
+    }
+
+    #[test]
+    fn from_new_records_fills_producer_defaults() {
+        let batch = RecordBatch::from_new_records(
+            vec![new_record(100), new_record(90), new_record(130)],
+            Compression::Lz4,
+        )
+        .unwrap();
+        assert_eq!(batch.base_offset, 0);
+        assert_eq!(batch.partition_leader_epoch, -1);
+        assert_eq!((batch.producer_id, batch.producer_epoch, batch.base_sequence), (-1, -1, -1));
+        assert_eq!(batch.attributes.compression, Compression::Lz4);
+        assert_eq!(batch.attributes.timestamp_type, TimestampType::CreateTime);
+        assert_eq!((batch.base_timestamp_ms, batch.max_timestamp_ms), (100, 130));
+        assert_eq!(batch.last_offset_delta, 2);
+        assert_eq!(batch.last_offset(), 2);
+        let deltas: Vec<(i64, i32)> =
+            batch.records.iter().map(|r| (r.timestamp_delta_ms, r.offset_delta)).collect();
+        assert_eq!(deltas, [(0, 0), (-10, 1), (30, 2)]);
+        let timestamps: Vec<i64> = batch.records.iter().map(|r| batch.timestamp_ms(r)).collect();
+        assert_eq!(timestamps, [100, 90, 130]);
+    }
+
+    #[test]
+    fn from_new_records_rejects_an_empty_batch() {
+        assert_eq!(RecordBatch::from_new_records(vec![], Compression::None), Err(EncodeError::EmptyBatch));
+    }
+
+    #[test]
+    fn extreme_timestamps_wrap_and_come_back() {
+        let batch = RecordBatch::from_new_records(
+            vec![new_record(i64::MIN), new_record(i64::MAX)],
+            Compression::None,
+        )
+        .unwrap();
+        let (decoded, _) = RecordBatch::decode(&batch.encode().unwrap()).unwrap();
+        let timestamps: Vec<i64> = decoded.records.iter().map(|r| decoded.timestamp_ms(r)).collect();
+        assert_eq!(timestamps, [i64::MIN, i64::MAX]);
+    }
+
+    #[test]
+    fn log_append_time_reports_max_timestamp_for_every_record() {
+        let mut batch =
+            RecordBatch::from_new_records(vec![new_record(5), new_record(6)], Compression::None).unwrap();
+        batch.base_offset = 1000;
+        batch.attributes.timestamp_type = TimestampType::LogAppendTime;
+        batch.max_timestamp_ms = 77;
+        assert!(batch.records.iter().all(|r| batch.timestamp_ms(r) == 77));
+        assert_eq!(batch.offset(&batch.records[1]), 1001);
+    }
+}
