@@ -6,12 +6,16 @@
 //! drivers of the same API.
 //!
 //! ## Map
+//! - [`client`] — producer and consumer logic as sans-IO nodes.
 //! - [`error`] — Kafka's error codes by their protocol names (`NOT_ENOUGH_REPLICAS`, `MESSAGE_TOO_LARGE`, …).
 //! - [`record_batch`] — record batch format v2 (magic 2): encode, decode, CRC32C, lz4, header patching.
 //! - [`log`] — a partition log: offsets, segments, retention, compaction, `offsets_for_times`, over a
 //!   pluggable [`log::SegmentStorage`] (in memory here; on disk in the broker).
 //! - [`partitioner`] — Kafka's default partitioner: murmur2 for keyed records, sticky (KIP-480) or round
 //!   robin for null keys, each decision explained.
+//! - [`node`] — the sans-IO node shape shared by brokers, the controller and clients: messages and
+//!   ticks in, [`node::Effect`]s out.
+//! - [`replication`] — leaders, followers, ISR, high watermark, leader epochs, the controller.
 //! - [`topic`] — topic name rules (`INVALID_TOPIC_EXCEPTION`); topic-level configs live in [`log::LogConfig`].
 //!
 //! ## Features
@@ -26,10 +30,13 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod client;
 pub mod error;
 pub mod log;
+pub mod node;
 pub mod partitioner;
 pub mod record_batch;
+pub mod replication;
 pub mod topic;
 
 pub use error::ErrorCode;

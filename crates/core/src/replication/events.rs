@@ -1,0 +1,108 @@
+//! What happens inside brokers and the controller, as values for the trace, the checker and the UI.
+
+use alloc::vec::Vec;
+
+use crate::error::ErrorCode;
+use crate::node::BrokerId;
+use crate::replication::messages::TopicPartition;
+
+/// An observable step inside a broker or the controller.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReplicationEvent {
+    /// A broker appended a batch (as leader, or copied as follower).
+    Appended {
+        /// Where.
+        broker: BrokerId,
+        /// Which partition.
+        tp: TopicPartition,
+        /// First offset of the batch.
+        base_offset: i64,
+        /// Last offset of the batch.
+        last_offset: i64,
+        /// Epoch stamped on the batch.
+        leader_epoch: i32,
+        /// Appended as leader (assigning offsets) or copied as follower.
+        as_leader: bool,
+    },
+    /// A replica's high watermark moved.
+    HighWatermarkChanged {
+        /// Where.
+        broker: BrokerId,
+        /// Which partition.
+        tp: TopicPartition,
+        /// The new high watermark.
+        high_watermark: i64,
+    },
+    /// A replica removed the tail of its log.
+    Truncated {
+        /// Where.
+        broker: BrokerId,
+        /// Which partition.
+        tp: TopicPartition,
+        /// Log end offset before.
+        from_offset: i64,
+        /// Log end offset after.
+        to_offset: i64,
+    },
+    /// A broker took over as leader.
+    BecameLeader {
+        /// Where.
+        broker: BrokerId,
+        /// Which partition.
+        tp: TopicPartition,
+        /// The new leader epoch.
+        leader_epoch: i32,
+    },
+    /// A broker became a follower of `leader`.
+    BecameFollower {
+        /// Where.
+        broker: BrokerId,
+        /// Which partition.
+        tp: TopicPartition,
+        /// The leader to follow, if any.
+        leader: Option<BrokerId>,
+        /// The leader epoch.
+        leader_epoch: i32,
+    },
+    /// The controller elected a leader (or found none: the partition is offline).
+    LeaderElected {
+        /// Which partition.
+        tp: TopicPartition,
+        /// The new leader, or `None` when no eligible replica is alive.
+        leader: Option<BrokerId>,
+        /// The new epoch.
+        leader_epoch: i32,
+        /// Elected from outside the ISR (`unclean.leader.election.enable=true`).
+        unclean: bool,
+    },
+    /// The controller committed a new ISR.
+    IsrChanged {
+        /// Which partition.
+        tp: TopicPartition,
+        /// The new ISR.
+        isr: Vec<BrokerId>,
+        /// The new partition epoch.
+        partition_epoch: i32,
+    },
+    /// The controller fenced a broker that missed heartbeats for `broker.session.timeout.ms`.
+    BrokerFenced {
+        /// Which broker.
+        broker: BrokerId,
+    },
+    /// The controller unfenced a broker that heartbeats again.
+    BrokerUnfenced {
+        /// Which broker.
+        broker: BrokerId,
+    },
+    /// A leader answered a produce request.
+    ProduceAnswered {
+        /// The leader.
+        broker: BrokerId,
+        /// Which partition.
+        tp: TopicPartition,
+        /// Outcome.
+        error: ErrorCode,
+        /// Base offset on success.
+        base_offset: i64,
+    },
+}
