@@ -17,8 +17,9 @@ const STAGES: &[(&str, &str)] = &[
     ("fmt", "cargo fmt --check over the workspace"),
     ("clippy", "clippy -D warnings: workspace natively, samsa-web for wasm32"),
     ("test", "native unit, property, integration and doc tests; benches run once in test mode"),
+    ("explore", "samsa-sim explore (release): the safe scenarios over 1,000 seeds each with random faults"),
     ("no_std", "samsa-core without default features for thumbv7em-none-eabihf (no std)"),
-    ("wasm", "samsa-core's tests compiled to wasm32 and run in headless Chromium"),
+    ("wasm", "samsa-core's and samsa-sim's tests compiled to wasm32 and run in headless Chromium"),
     ("trunk", "release build of the playground with Trunk (offline, pinned wasm-bindgen and wasm-opt)"),
     ("e2e", "Playwright driving Debian's Chromium against the built playground"),
 ];
@@ -84,6 +85,7 @@ fn run_stage(root: &Path, name: &str) -> StageResult {
         "no_std" => single(run(Command::new("cargo")
             .args(["build", "-p", "samsa-core", "--no-default-features", "--target", "thumbv7em-none-eabihf"])
             .current_dir(root))),
+        "explore" => explore(root),
         "wasm" => wasm_tests(root),
         "trunk" => single(trunk_build(root)),
         "e2e" => e2e(root),
@@ -189,27 +191,96 @@ fn split(r: StageResult) -> (Tally, Option<String>) {
     }
 }
 
+/// Scenarios whose configs Kafka promises are safe: `explore` must find no violation in any seed.
+const SAFE_SCENARIOS: &[&str] = &[
+    "scenarios/acks-all-min-isr-2.toml",
+    "scenarios/follower-truncation.toml",
+    "scenarios/network-partition.toml",
+    "scenarios/unclean-election-disabled.toml",
+];
+/// Seeds per safe scenario (issue: at least 1,000).
+const EXPLORE_SEEDS: &str = "0..1000";
+
+/// Sums the plain `N passed, N failed` closing lines of `samsa-sim explore`.
+fn count_plain(output: &str) -> Tally {
+    let mut tally = Tally::default();
+    for line in output.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        if let [passed, "passed,", failed, "failed", ..] = words.as_slice() {
+            if let (Ok(p), Ok(f)) = (passed.parse::<u64>(), failed.parse::<u64>()) {
+                tally.passed += p;
+                tally.failed += f;
+            }
+        }
+    }
+    tally
+}
+
+fn explore(root: &Path) -> StageResult {
+    let build = run(Command::new("cargo")
+        .args(["build", "--release", "-p", "samsa-sim", "--bin", "samsa-sim"])
+        .current_dir(root));
+    if let Err(e) = build {
+        return Err((Tally { passed: 0, failed: 1 }, e));
+    }
+    let binary = root.join("target/release/samsa-sim");
+    let mut total = Tally::default();
+    let mut errors = Vec::new();
+    for scenario in SAFE_SCENARIOS {
+        let result = run_captured(
+            Command::new(&binary)
+                .args(["explore", scenario, "--seeds", EXPLORE_SEEDS, "--jobs", "2"])
+                .current_dir(root),
+        );
+        match result {
+            Ok((ok, out)) => {
+                let t = count_plain(&out);
+                if !ok || t.passed == 0 {
+                    errors.push(format!("explore {scenario} failed"));
+                    if t.failed == 0 {
+                        total.failed += 1;
+                    }
+                }
+                total.passed += t.passed;
+                total.failed += t.failed;
+            }
+            Err(e) => {
+                total.failed += 1;
+                errors.push(e);
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(total)
+    } else {
+        Err((total, errors.join("; ")))
+    }
+}
+
+/// samsa-core's tests and samsa-sim's determinism test, each compiled to wasm32 and run in Chromium.
 fn wasm_tests(root: &Path) -> StageResult {
-    let cargo_bin = cargo_bin_dir();
-    counted(
-        run_captured(
-            Command::new("cargo")
-                .args([
-                    "test",
-                    "-p",
-                    "samsa-core",
-                    "--target",
-                    "wasm32-unknown-unknown",
-                    "--test",
-                    "wasm_browser",
-                ])
-                .current_dir(root)
-                .env("PATH", path_with(&[cargo_bin]))
-                .env("CHROMEDRIVER", "/usr/bin/chromedriver")
-                .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
-        ),
-        "wasm tests in headless Chromium",
-    )
+    let browser_test = |args: &[&str], what: &str| {
+        counted(
+            run_captured(
+                Command::new("cargo")
+                    .arg("test")
+                    .args(args)
+                    .args(["--target", "wasm32-unknown-unknown", "--test", "wasm_browser"])
+                    .current_dir(root)
+                    .env("PATH", path_with(&[cargo_bin_dir()]))
+                    .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+                    .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+            ),
+            what,
+        )
+    };
+    let core = browser_test(&["-p", "samsa-core"], "samsa-core wasm tests in headless Chromium");
+    // Without the default `cli` feature (clap) the simulator library builds for the browser.
+    let sim = browser_test(
+        &["-p", "samsa-sim", "--no-default-features"],
+        "samsa-sim wasm tests in headless Chromium",
+    );
+    merge(core, sim)
 }
 
 fn cargo_bin_dir() -> PathBuf {
@@ -312,6 +383,13 @@ mod tests {
                    test result: FAILED. 5 passed; 2 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.1s\n";
         let t = count_libtest(out);
         assert_eq!((t.passed, t.failed), (8, 2));
+    }
+
+    #[test]
+    fn counts_plain_closing_lines() {
+        let t =
+            super::count_plain("seed 7 failed: samsa-sim run x --seed 7 --explore\n999 passed, 1 failed\n");
+        assert_eq!((t.passed, t.failed), (999, 1));
     }
 
     #[test]

@@ -9,18 +9,38 @@
 //!   samsa-core call takes.
 //! - [`rng`] — [`rng::SimRng`]: xoshiro256** seeded through SplitMix64, the only randomness in a run;
 //!   parts of the simulation take their own [`rng::SimRng::fork`].
-//!
-//! The rest of the simulator arrives with the simulator issue: a cluster of brokers over samsa-core, a
-//! network with faults (`crash`, `restart`, `cut`, `heal`, `isolate`, `delay`, `drop_rate`,
-//! `duplicate`), scenarios, a trace of every step, and a checker of Kafka's invariants run on every step.
+//! - [`trace`] — [`trace::TraceEvent`]: every step as a value, JSON Lines, and the FNV-1a "trace hash".
+//! - [`network`] — [`network::Network`]: latency, drops, duplicates, reordering, cuts and isolation,
+//!   with a bounded in-flight queue.
+//! - [`sim_node`] — [`sim_node::SimNode`]: what the engine needs from a node beyond samsa-core's `Node`
+//!   (crash and restart, invariants, views, the workload's entry point).
+//! - [`engine`] — [`engine::Simulation`]: the step loop, fault verbs, workloads, snapshots.
+//! - [`cluster`] — samsa-core's broker, controller, producer and consumer as simulator nodes; building
+//!   a simulation from a scenario; the final state for the checker.
+//! - [`scenario`] — the TOML scenario format (`scenarios/README.md`) and its validation.
+//! - [`explore`] — randomised fault schedules drawn from a seed.
+//! - [`runner`] — one run of a scenario, start to verdict.
+//! - [`checker`] — Kafka's guarantees, checked against the trace and the final state.
+//! - [`stats`] — running counts for the summary.
 //!
 //! Determinism rules for code added here: no host clock, no `thread_rng`, no `HashMap` iteration where
 //! order can reach a decision or the trace (use `BTreeMap`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod checker;
 pub mod clock;
+pub mod cluster;
+pub mod engine;
+pub mod explore;
+pub mod network;
 pub mod rng;
+pub mod runner;
+pub mod scenario;
+pub mod sim_node;
+pub mod stats;
+pub mod trace;
 
 pub use clock::VirtualClock;
 pub use rng::SimRng;
+pub use trace::{Trace, TraceEvent, TraceKind};

@@ -1,16 +1,18 @@
 //! What clients observe, as values: the checker compares these with the brokers' logs.
 
+use core::fmt;
+
 use crate::error::ErrorCode;
+use crate::record_batch::DecodeError;
 use crate::replication::messages::TopicPartition;
 
-/// Identifies one produced record across the whole run (the driver assigns it; it travels in a record
-/// header so consumers and the checker can recognise the record in any log).
-pub type RecordId = u64;
+pub use super::record_id::{RecordId, RecordIdError};
 
 /// An observable step inside a client.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ClientEvent {
-    /// The producer sent a record (in a produce request).
+    /// The producer sent a record in a produce request: once per attempt, so a retried record is sent
+    /// (and may be written) more than once.
     RecordSent {
         /// The client.
         client: u32,
@@ -54,4 +56,63 @@ pub enum ClientEvent {
         /// The high watermark the leader reported with it.
         high_watermark: i64,
     },
+    /// The consumer could not use what a fetch returned at `offset`; it reports why instead of panicking.
+    ConsumeFailed {
+        /// The client.
+        client: u32,
+        /// Its partition.
+        tp: TopicPartition,
+        /// The consumer's position (or the record's offset) when it happened.
+        offset: i64,
+        /// What went wrong.
+        error: ConsumeError,
+    },
+    /// The consumer moved its position by `auto.offset.reset` (after `OFFSET_OUT_OF_RANGE` or at start).
+    PositionReset {
+        /// The client.
+        client: u32,
+        /// Its partition.
+        tp: TopicPartition,
+        /// The position before, if there was one.
+        from_offset: Option<i64>,
+        /// The new position.
+        to_offset: i64,
+    },
+}
+
+/// Why a consumer could not use fetched data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConsumeError {
+    /// A batch did not decode (Kafka's consumer raises `CorruptRecordException` and stays at its position).
+    CorruptBatch(DecodeError),
+    /// A record's `samsa.record-id` header is malformed; the record is still consumed, without an id.
+    BadRecordId(RecordIdError),
+    /// No position and `auto.offset.reset=none` (Kafka's `NoOffsetForPartitionException`); the
+    /// partition waits for [`crate::client::Consumer::seek`].
+    NoOffsetForPartition,
+    /// `OFFSET_OUT_OF_RANGE` with `auto.offset.reset=none`: Kafka's `OffsetOutOfRangeException`; the
+    /// partition stops fetching until [`crate::client::Consumer::seek`].
+    OffsetOutOfRange {
+        /// The leader's log start offset, as the response reported it.
+        log_start_offset: i64,
+        /// The leader's high watermark, as the response reported it.
+        high_watermark: i64,
+    },
+}
+
+impl fmt::Display for ConsumeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConsumeError::CorruptBatch(e) => write!(f, "corrupt batch: {e}"),
+            ConsumeError::BadRecordId(e) => write!(f, "bad record id: {e}"),
+            ConsumeError::NoOffsetForPartition => {
+                f.write_str("no position for the partition and auto.offset.reset=none")
+            }
+            ConsumeError::OffsetOutOfRange { log_start_offset, high_watermark } => write!(
+                f,
+                "offset out of range (log start offset {log_start_offset}, high watermark {high_watermark}) \
+                 and auto.offset.reset=none"
+            ),
+        }
+    }
 }

@@ -1,7 +1,31 @@
 //! Client-side logic as sans-IO nodes: the producer and consumer the simulator's workloads drive.
 //!
-//! Map: [`events`] (what clients report: acks, failures, records consumed).
+//! Map:
+//! - [`producer`] — [`Producer`]: partition, send with `acks`, retries, timeouts; reports acks and failures.
+//! - [`consumer`] — [`Consumer`]: manual assignment, fetch from leaders, decode, report each record.
+//! - [`producer_config`], [`consumer_config`] — configs by Kafka's names; [`config`] — their errors.
+//! - [`send_error`] — why `send` refused a record.
+//! - [`record_id`] — the `samsa.record-id` header that names every produced record.
+//! - [`events`] — what clients report: sends, acks, failures, records consumed.
+//! - `metadata` (private) — the clients' shared metadata cache and refresh timer.
 
+pub mod config;
+pub mod consumer;
+pub mod consumer_config;
 pub mod events;
+mod metadata;
+pub mod producer;
+pub mod producer_config;
+mod producer_queue;
+pub mod record_id;
+pub mod send_error;
 
-pub use events::ClientEvent;
+pub use config::ClientConfigError;
+pub use consumer::Consumer;
+pub use consumer_config::{AutoOffsetReset, ConsumerConfig};
+pub use events::{ClientEvent, ConsumeError};
+pub use metadata::MAX_METADATA_PARTITIONS;
+pub use producer::Producer;
+pub use producer_config::ProducerConfig;
+pub use record_id::{record_id_header, record_id_of, RecordId, RecordIdError, RECORD_ID_HEADER};
+pub use send_error::SendError;

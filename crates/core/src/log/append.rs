@@ -86,7 +86,7 @@ impl<S: SegmentStorage> PartitionLog<S> {
     }
 
     /// Writes `bytes` at the end of the active segment, creating it in storage at its first write.
-    fn write_to_active(&mut self, bytes: &[u8]) -> Result<(), StorageError> {
+    pub(super) fn write_to_active(&mut self, bytes: &[u8]) -> Result<(), StorageError> {
         let last = self.segments.len() - 1;
         let base_offset = self.segments[last].base_offset;
         let created = !self.stored[last];

@@ -95,6 +95,14 @@ pub enum LogError {
     },
     /// Segment storage failed.
     Storage(StorageError),
+    /// A follower was handed a batch that does not start at or after its log end offset (Kafka's
+    /// `UnexpectedAppendOffsetException`): the fetch response and the log disagree.
+    UnexpectedAppendOffset {
+        /// The batch's base offset.
+        base_offset: i64,
+        /// The follower's log end offset.
+        log_end_offset: i64,
+    },
 }
 
 impl LogError {
@@ -117,6 +125,7 @@ impl LogError {
             | LogError::OffsetOverflow { .. } => ErrorCode::InvalidRecord,
             LogError::OffsetOutOfRange { .. } => ErrorCode::OffsetOutOfRange,
             LogError::Storage(error) => error.error_code(),
+            LogError::UnexpectedAppendOffset { .. } => ErrorCode::UnknownServerError,
         }
     }
 }
@@ -193,6 +202,11 @@ impl fmt::Display for LogError {
                 write!(f, "offset {offset} is out of range [{log_start_offset}, {log_end_offset}]")
             }
             LogError::Storage(error) => write!(f, "{error}"),
+            LogError::UnexpectedAppendOffset { base_offset, log_end_offset } => write!(
+                f,
+                "follower append of a batch at offset {base_offset} below the log end offset \
+                 {log_end_offset}"
+            ),
         }
     }
 }

@@ -13,6 +13,7 @@
 //! - `retention` — `tick`: roll by `segment.ms`, delete by `retention.ms` / `retention.bytes`.
 //! - `compaction` — the log cleaner (`cleanup.policy=compact`, KIP-534 tombstone horizons).
 //! - `truncate` — `truncate_to`, for replication (KIP-101).
+//! - `follower` — `append_as_follower`: copy the leader's batches keeping their offsets and epochs.
 //! - [`error`], [`events`] — what comes back.
 
 pub mod config;
@@ -24,6 +25,7 @@ pub mod storage;
 
 mod append;
 mod compaction;
+mod follower;
 mod read;
 mod retention;
 mod truncate;

@@ -41,8 +41,9 @@ impl<S: SegmentStorage> PartitionLog<S> {
         Ok(())
     }
 
-    /// Deletes every segment and starts an empty log at `offset`.
-    fn truncate_fully_and_start_at(&mut self, offset: i64) -> Result<(), LogError> {
+    /// Deletes every segment and starts an empty log at `offset` (Kafka's `truncateFullyAndStartAt`):
+    /// what a follower does when its fetch offset fell below the leader's log start offset.
+    pub fn truncate_fully_and_start_at(&mut self, offset: i64) -> Result<(), LogError> {
         let now_ms = self.active().created_ms;
         // Newest first: if storage fails part-way, what is left is still a valid (shorter) log.
         while let Some(last) = self.segments.len().checked_sub(1) {

@@ -1,4 +1,4 @@
-//! Topic- and broker-level replication configs, by Kafka's names and with Kafka's defaults.
+//! Topic-, broker- and controller-level replication configs, by Kafka's names and with Kafka's defaults.
 
 use crate::log::LogConfig;
 
@@ -15,6 +15,83 @@ pub struct TopicConfig {
 
 impl Default for TopicConfig {
     fn default() -> Self {
-        TopicConfig { log: LogConfig::default(), min_insync_replicas: 1, unclean_leader_election_enable: false }
+        TopicConfig {
+            log: LogConfig::default(),
+            min_insync_replicas: 1,
+            unclean_leader_election_enable: false,
+        }
+    }
+}
+
+/// A broker's replication configs, by Kafka's names and with Kafka's defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokerConfig {
+    /// `replica.lag.time.max.ms` (30000): a follower not caught up for this long leaves the ISR.
+    pub replica_lag_time_max_ms: u64,
+    /// `replica.fetch.wait.max.ms` (500): how long a leader may hold a follower's fetch for data.
+    pub replica_fetch_wait_max_ms: u64,
+    /// `replica.fetch.max.bytes` (1048576): bytes a follower asks for per fetch (at least one batch).
+    pub replica_fetch_max_bytes: u32,
+    /// `replica.fetch.backoff.ms` (1000): a follower's pause after a failed fetch.
+    pub replica_fetch_backoff_ms: u64,
+    /// `broker.heartbeat.interval.ms` (2000): how often the broker heartbeats to the controller.
+    pub broker_heartbeat_interval_ms: u64,
+    /// `broker.session.timeout.ms` (9000): the controller fences a broker silent for this long.
+    pub broker_session_timeout_ms: u64,
+    /// `request.timeout.ms` (30000): the longest the broker waits for an answer (fetch,
+    /// OffsetsForLeaderEpoch, AlterPartition) before sending again. A lost request is usually resent much
+    /// sooner: once its answer is overdue by `replica.fetch.backoff.ms`, doubling per miss (see
+    /// `partition::overdue_after_ms`) — the simulator's stand-in for Kafka noticing a broken connection.
+    pub request_timeout_ms: u64,
+    /// `replica.high.watermark.checkpoint.interval.ms` (5000): how often the high watermarks are
+    /// written to the `replication-offset-checkpoint` file (what survives a crash).
+    pub replica_high_watermark_checkpoint_interval_ms: u64,
+    /// `log.retention.check.interval.ms` (300000): how often the logs' retention (and `segment.ms`
+    /// rolling, compaction) runs.
+    pub log_retention_check_interval_ms: u64,
+    /// Most produce requests one partition holds waiting for the ISR (Kafka's produce purgatory, which
+    /// Kafka bounds only by `queued.max.requests`); one more is refused with `REQUEST_TIMED_OUT`.
+    pub max_delayed_produces_per_partition: usize,
+    /// Most fetches one partition holds waiting for data (Kafka's fetch purgatory); one more is
+    /// answered at once, empty.
+    pub max_delayed_fetches_per_partition: usize,
+    /// For checker tests only: reproduces the pre-KIP-101 bug. A new follower truncates to its high
+    /// watermark instead of asking the leader where its epoch ends, which loses or diverges data
+    /// after two leader changes (KIP-101's two scenarios). Never set it otherwise.
+    pub unsafe_truncate_to_high_watermark: bool,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        BrokerConfig {
+            replica_lag_time_max_ms: 30_000,
+            replica_fetch_wait_max_ms: 500,
+            replica_fetch_max_bytes: 1_048_576,
+            replica_fetch_backoff_ms: 1_000,
+            broker_heartbeat_interval_ms: 2_000,
+            broker_session_timeout_ms: 9_000,
+            request_timeout_ms: 30_000,
+            replica_high_watermark_checkpoint_interval_ms: 5_000,
+            log_retention_check_interval_ms: 300_000,
+            max_delayed_produces_per_partition: 10_000,
+            max_delayed_fetches_per_partition: 1_000,
+            unsafe_truncate_to_high_watermark: false,
+        }
+    }
+}
+
+/// The controller's configs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ControllerConfig {
+    /// `broker.session.timeout.ms` (9000): a broker without a heartbeat for this long is fenced.
+    pub broker_session_timeout_ms: u64,
+    /// Most metadata log entries sent in one heartbeat response; a broker further behind catches up
+    /// over several heartbeats.
+    pub max_metadata_changes_per_heartbeat: usize,
+}
+
+impl Default for ControllerConfig {
+    fn default() -> Self {
+        ControllerConfig { broker_session_timeout_ms: 9_000, max_metadata_changes_per_heartbeat: 10_000 }
     }
 }

@@ -105,4 +105,16 @@ pub enum ReplicationEvent {
         /// Base offset on success.
         base_offset: i64,
     },
+    /// A partition's purgatory was full: a produce was refused with `REQUEST_TIMED_OUT`, or a fetch
+    /// answered at once instead of waiting.
+    DelayedRequestLimitReached {
+        /// Where.
+        broker: BrokerId,
+        /// Which partition.
+        tp: TopicPartition,
+        /// `"produce"` or `"fetch"`.
+        purgatory: &'static str,
+        /// The limit that was hit.
+        limit: usize,
+    },
 }

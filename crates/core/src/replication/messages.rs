@@ -182,6 +182,10 @@ pub enum Message {
         broker: BrokerId,
         /// How much of the metadata log the broker has applied.
         metadata_offset: u64,
+        /// Changes every time the broker process starts (KRaft's `incarnationId`): a new one tells the
+        /// controller the broker restarted, so it fences it and moves its leaderships away until it
+        /// has caught up (KIP-631), instead of trusting a log that may have lost its tail.
+        incarnation_id: u64,
     },
     /// Controller → broker: fenced or not, and the metadata changes the broker has not seen yet.
     BrokerHeartbeatResponse {

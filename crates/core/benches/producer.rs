@@ -1,0 +1,173 @@
+//! Producer throughput: `send` plus hand-written broker answers for records spread over 12 partitions led
+//! by 3 brokers, in records per second. No broker runs here, so this is the producer's own cost (partition,
+//! encode, queue, drain, complete) — the part of a simulated second that grows with the queue.
+//!
+//! - `steady`: every produce request is answered right after the `send` that emitted it, so the queue stays
+//!   short (the simulator's 1,000 msg/s workload).
+//! - `burst/N`: N records are sent before any answer, so up to N records wait behind
+//!   `max.in.flight.requests.per.connection`; per-record cost must not grow with N.
+//! - `encode_only` is the baseline: building and encoding the same one-record batches, which every
+//!   `send` pays and no queue structure can avoid.
+//!
+//! Run: `cargo bench -p samsa-core --bench producer`.
+
+use core::hint::black_box;
+use core::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use samsa_core::client::{record_id_header, ClientEvent, Producer, ProducerConfig};
+use samsa_core::node::{Effect, Node, NodeId};
+use samsa_core::record_batch::{Compression, NewRecord, RecordBatch};
+use samsa_core::replication::messages::{
+    Acks, Message, PartitionState, ProduceRequest, ProduceResponse, TopicPartition,
+};
+use samsa_core::ErrorCode;
+
+const TOPIC: &str = "bench";
+const PARTITIONS: i32 = 12;
+const BROKERS: i32 = 3;
+const KEYS: u64 = 1_000;
+const VALUE_SIZE_BYTES: usize = 100;
+const STEADY_RECORDS: u64 = 10_000;
+const BURST_RECORDS: [u64; 2] = [1_000, 4_000];
+
+/// A producer that knows the 12 partitions (leaders round-robin over brokers 1..=3).
+fn ready_producer() -> Producer {
+    let config = ProducerConfig { acks: Acks::All, ..ProducerConfig::default() };
+    let mut producer = Producer::new(1, config, vec![1, 2, 3]).expect("valid config");
+    producer.on_tick(0);
+    let correlation_id = producer
+        .take_effects()
+        .into_iter()
+        .find_map(|effect| match effect {
+            Effect::Send { message: Message::MetadataRequest { correlation_id }, .. } => Some(correlation_id),
+            _ => None,
+        })
+        .expect("a metadata request at start");
+    let partitions = (0..PARTITIONS)
+        .map(|partition| PartitionState {
+            tp: TopicPartition { topic: TOPIC.into(), partition },
+            replicas: vec![1, 2, 3],
+            isr: vec![1, 2, 3],
+            leader: Some(1 + partition % BROKERS),
+            leader_epoch: 0,
+            partition_epoch: 0,
+        })
+        .collect();
+    // The first metadata request goes to the lowest candidate broker.
+    producer.on_message(1, NodeId::Broker(1), Message::MetadataResponse { correlation_id, partitions });
+    producer
+}
+
+fn key(record: u64) -> Vec<u8> {
+    format!("key-{:06}", record % KEYS).into_bytes()
+}
+
+/// Moves produce requests out of the producer's effects; returns how many records completed.
+fn collect(producer: &mut Producer, requests: &mut Vec<(NodeId, ProduceRequest)>) -> u64 {
+    let mut completed = 0;
+    for effect in producer.take_effects() {
+        match effect {
+            Effect::Send { to, message: Message::Produce(request) } => requests.push((to, request)),
+            Effect::Client(ClientEvent::RecordAcked { .. } | ClientEvent::RecordFailed { .. }) => {
+                completed += 1;
+            }
+            _ => {}
+        }
+    }
+    completed
+}
+
+/// Answers every request in `requests` with success.
+fn answer(
+    producer: &mut Producer,
+    now_ms: u64,
+    requests: &mut Vec<(NodeId, ProduceRequest)>,
+    offset: &mut i64,
+) {
+    for (to, request) in requests.drain(..) {
+        let response = ProduceResponse {
+            correlation_id: request.correlation_id,
+            tp: request.tp,
+            error: ErrorCode::None,
+            base_offset: *offset,
+        };
+        *offset += 1;
+        producer.on_message(now_ms, to, Message::ProduceResponse(response));
+    }
+}
+
+fn send(producer: &mut Producer, now_ms: u64, record: u64) {
+    let value = vec![record as u8; VALUE_SIZE_BYTES];
+    producer.send(now_ms, TOPIC, Some(key(record)), Some(value), record, record as u32).expect("accepted");
+}
+
+/// Sends `records`, answering each request right away; returns the records acked.
+fn steady(records: u64) -> u64 {
+    let mut producer = ready_producer();
+    let (mut requests, mut offset, mut acked) = (Vec::new(), 0, 0);
+    for record in 0..records {
+        let now_ms = 1_000 + record;
+        send(&mut producer, now_ms, record);
+        acked += collect(&mut producer, &mut requests);
+        while !requests.is_empty() {
+            answer(&mut producer, now_ms, &mut requests, &mut offset);
+            acked += collect(&mut producer, &mut requests);
+        }
+    }
+    assert_eq!(acked, records, "every record is acked");
+    acked
+}
+
+/// Sends `records` at once, then answers in rounds until all are acked.
+fn burst(records: u64) -> u64 {
+    let mut producer = ready_producer();
+    let (mut requests, mut offset, mut acked) = (Vec::new(), 0, 0);
+    for record in 0..records {
+        send(&mut producer, 1_000, record);
+    }
+    acked += collect(&mut producer, &mut requests);
+    let mut now_ms = 1_000;
+    while !requests.is_empty() {
+        now_ms += 1;
+        answer(&mut producer, now_ms, &mut requests, &mut offset);
+        acked += collect(&mut producer, &mut requests);
+    }
+    assert_eq!(acked, records, "every record is acked");
+    acked
+}
+
+/// The floor: the one-record batches `send` builds, without any producer.
+fn encode_only(records: u64) -> usize {
+    (0..records)
+        .map(|record| {
+            let new = NewRecord {
+                key: Some(key(record)),
+                value: Some(vec![record as u8; VALUE_SIZE_BYTES]),
+                headers: vec![record_id_header(record)],
+                timestamp_ms: 1_000,
+            };
+            RecordBatch::from_new_records(vec![new], Compression::None)
+                .and_then(|b| b.encode())
+                .map_or(0, |bytes| bytes.len())
+        })
+        .sum()
+}
+
+fn producer(c: &mut Criterion) {
+    let mut group = c.benchmark_group("producer");
+    group.sample_size(10).measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements(STEADY_RECORDS));
+    group.bench_function("encode_only", |b| b.iter(|| black_box(encode_only(STEADY_RECORDS))));
+    group.bench_function("steady", |b| b.iter(|| black_box(steady(STEADY_RECORDS))));
+    for records in BURST_RECORDS {
+        group.throughput(Throughput::Elements(records));
+        group.bench_with_input(BenchmarkId::new("burst", records), &records, |b, &records| {
+            b.iter(|| black_box(burst(records)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, producer);
+criterion_main!(benches);

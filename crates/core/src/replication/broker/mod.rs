@@ -1,0 +1,357 @@
+//! A broker as a sans-IO [`Node`]: its partition replicas, its heartbeats to the controller (which
+//! carry metadata back, KRaft-style), request routing, and timers.
+//!
+//! The broker learns everything about roles from the controller's metadata log: it heartbeats every
+//! `broker.heartbeat.interval.ms` with how much of the log it has applied, and applies the changes that
+//! come back (create replicas, become leader or follower on a new leader epoch, adopt a committed ISR).
+//! See [`durable`] for what survives a crash.
+
+pub mod durable;
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::error::ErrorCode;
+use crate::node::{BrokerId, Effect, Node, NodeId};
+use crate::replication::config::{BrokerConfig, TopicConfig};
+use crate::replication::messages::{
+    FetchRequest, FetchResponse, Message, MetadataChange, PartitionState, ProduceRequest, ProduceResponse,
+    TopicPartition,
+};
+use crate::replication::partition::{Ctx, Partition};
+
+/// A Kafka broker: replicas of the partitions assigned to it.
+pub struct Broker {
+    id: BrokerId,
+    config: BrokerConfig,
+    incarnation_id: u64,
+    partitions: BTreeMap<TopicPartition, Partition>,
+    topics: BTreeMap<String, TopicConfig>,
+    /// Every partition's state as the metadata log says (answers MetadataRequest).
+    metadata: BTreeMap<TopicPartition, PartitionState>,
+    metadata_offset: u64,
+    fenced: bool,
+    next_heartbeat_ms: u64,
+    /// The `replication-offset-checkpoint` file: high watermarks as last written.
+    high_watermark_checkpoint: BTreeMap<TopicPartition, i64>,
+    next_high_watermark_checkpoint_ms: u64,
+    next_correlation_id: u64,
+    effects: Vec<Effect>,
+}
+
+impl Broker {
+    /// A fresh broker with no data; it registers with its first heartbeat, at `now_ms`.
+    pub fn new(id: BrokerId, config: BrokerConfig, now_ms: u64) -> Self {
+        Self::with_state(id, config, 0, BTreeMap::new(), BTreeMap::new(), BTreeMap::new(), now_ms)
+    }
+
+    fn with_state(
+        id: BrokerId,
+        config: BrokerConfig,
+        incarnation_id: u64,
+        partitions: BTreeMap<TopicPartition, Partition>,
+        topics: BTreeMap<String, TopicConfig>,
+        high_watermark_checkpoint: BTreeMap<TopicPartition, i64>,
+        now_ms: u64,
+    ) -> Self {
+        let next_high_watermark_checkpoint_ms =
+            now_ms.saturating_add(config.replica_high_watermark_checkpoint_interval_ms);
+        Broker {
+            id,
+            config,
+            incarnation_id,
+            partitions,
+            topics,
+            metadata: BTreeMap::new(),
+            metadata_offset: 0,
+            // KIP-631: a broker starts fenced and is unfenced by the controller once caught up.
+            fenced: true,
+            next_heartbeat_ms: now_ms,
+            high_watermark_checkpoint,
+            next_high_watermark_checkpoint_ms,
+            next_correlation_id: 0,
+            effects: Vec::new(),
+        }
+    }
+
+    /// This broker's `node.id`.
+    pub fn broker_id(&self) -> BrokerId {
+        self.id
+    }
+
+    /// The configs in force.
+    pub fn config(&self) -> &BrokerConfig {
+        &self.config
+    }
+
+    /// Changes every restart (KRaft's incarnation id).
+    pub fn incarnation_id(&self) -> u64 {
+        self.incarnation_id
+    }
+
+    /// Whether the controller last said this broker is fenced.
+    pub fn is_fenced(&self) -> bool {
+        self.fenced
+    }
+
+    /// How much of the controller's metadata log this broker has applied.
+    pub fn metadata_offset(&self) -> u64 {
+        self.metadata_offset
+    }
+
+    /// This broker's replica of `tp`, if it holds one.
+    pub fn partition(&self, tp: &TopicPartition) -> Option<&Partition> {
+        self.partitions.get(tp)
+    }
+
+    /// Every replica this broker holds, by partition.
+    pub fn partitions(&self) -> impl Iterator<Item = &Partition> + '_ {
+        self.partitions.values()
+    }
+
+    /// The cluster's partition states as this broker knows them.
+    pub fn metadata(&self) -> impl Iterator<Item = &PartitionState> + '_ {
+        self.metadata.values()
+    }
+
+    /// Checks every replica's invariants (HW ≤ LEO, epoch cache ascending, a leader's epoch cache at
+    /// its epoch); the simulator calls it after every step.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        for partition in self.partitions.values() {
+            partition.check_invariants().map_err(|e| alloc::format!("broker {}: {e}", self.id))?;
+        }
+        Ok(())
+    }
+
+    /// Runs `f` on the replica of `tp` with a context borrowing the broker's other fields.
+    fn with_partition<R>(
+        &mut self,
+        now_ms: u64,
+        tp: &TopicPartition,
+        f: impl FnOnce(&mut Partition, &mut Ctx<'_>) -> R,
+    ) -> Option<R> {
+        let Broker { id, config, partitions, effects, next_correlation_id, .. } = self;
+        let partition = partitions.get_mut(tp)?;
+        let mut ctx = Ctx { now_ms, broker: *id, config, effects, next_correlation_id };
+        Some(f(partition, &mut ctx))
+    }
+
+    /// Kafka's answer for a partition this broker has no replica of.
+    fn missing_partition_error(&self, tp: &TopicPartition) -> ErrorCode {
+        if self.metadata.contains_key(tp) {
+            ErrorCode::NotLeaderOrFollower
+        } else {
+            ErrorCode::UnknownTopicOrPartition
+        }
+    }
+
+    fn send(&mut self, to: NodeId, message: Message) {
+        self.effects.push(Effect::Send { to, message });
+    }
+
+    fn on_produce(&mut self, now_ms: u64, from: NodeId, request: ProduceRequest) {
+        let handled =
+            self.with_partition(now_ms, &request.tp, |p, ctx| p.handle_produce(from, &request, ctx));
+        if handled.is_none() {
+            let error = self.missing_partition_error(&request.tp);
+            let response = ProduceResponse {
+                correlation_id: request.correlation_id,
+                tp: request.tp,
+                error,
+                base_offset: -1,
+            };
+            self.send(from, Message::ProduceResponse(response));
+        }
+    }
+
+    fn on_fetch(&mut self, now_ms: u64, from: NodeId, request: FetchRequest) {
+        if !self.partitions.contains_key(&request.tp) {
+            let error = self.missing_partition_error(&request.tp);
+            let response = FetchResponse {
+                correlation_id: request.correlation_id,
+                tp: request.tp,
+                error,
+                high_watermark: -1,
+                log_start_offset: -1,
+                records: Vec::new(),
+            };
+            self.send(from, Message::FetchResponse(response));
+            return;
+        }
+        let tp = request.tp.clone();
+        self.with_partition(now_ms, &tp, |p, ctx| p.handle_fetch(from, request, ctx));
+    }
+
+    fn on_offsets_for_leader_epoch(
+        &mut self,
+        from: NodeId,
+        correlation_id: u64,
+        tp: TopicPartition,
+        current_leader_epoch: i32,
+        leader_epoch: i32,
+    ) {
+        let (error, leader_epoch, end_offset) = match self.partitions.get(&tp) {
+            Some(partition) => partition.offsets_for_leader_epoch(current_leader_epoch, leader_epoch),
+            None => (self.missing_partition_error(&tp), -1, -1),
+        };
+        let message =
+            Message::OffsetsForLeaderEpochResponse { correlation_id, tp, error, leader_epoch, end_offset };
+        self.send(from, message);
+    }
+
+    /// Applies the metadata log entries the controller sent. Entries this broker already applied (a
+    /// duplicated or reordered response) are skipped; several changes to one partition collapse to the
+    /// last, as a KRaft broker applies a metadata image rather than every intermediate state.
+    fn on_heartbeat_response(
+        &mut self,
+        now_ms: u64,
+        fenced: bool,
+        changes: Vec<MetadataChange>,
+        metadata_offset: u64,
+    ) {
+        if metadata_offset < self.metadata_offset {
+            return;
+        }
+        self.fenced = fenced;
+        let Some(start_offset) = metadata_offset.checked_sub(changes.len() as u64) else { return };
+        if start_offset > self.metadata_offset {
+            return; // a gap: wait for a response that starts where we are
+        }
+        let skip = usize::try_from(self.metadata_offset - start_offset).unwrap_or(usize::MAX);
+        let mut topics = BTreeMap::new();
+        let mut states = BTreeMap::new();
+        for change in changes.into_iter().skip(skip) {
+            match change {
+                MetadataChange::Topic { name, config } => {
+                    topics.insert(name, config);
+                }
+                MetadataChange::Partition(state) => {
+                    states.insert(state.tp.clone(), state);
+                }
+            }
+        }
+        self.metadata_offset = metadata_offset;
+        for (name, config) in topics {
+            for partition in self.partitions.values_mut().filter(|p| p.tp().topic == name) {
+                partition.set_config(config.clone());
+            }
+            self.topics.insert(name, config);
+        }
+        for (tp, state) in states {
+            self.apply_partition_state(now_ms, &tp, &state);
+            self.metadata.insert(tp, state);
+        }
+    }
+
+    fn apply_partition_state(&mut self, now_ms: u64, tp: &TopicPartition, state: &PartitionState) {
+        if !self.partitions.contains_key(tp) {
+            if !state.replicas.contains(&self.id) {
+                return;
+            }
+            let config = self.topics.get(&tp.topic).cloned().unwrap_or_default();
+            self.partitions.insert(tp.clone(), Partition::new(tp.clone(), config, now_ms, &self.config));
+        }
+        self.with_partition(now_ms, tp, |p, ctx| p.apply_state(state, ctx));
+    }
+
+    fn send_heartbeat(&mut self, now_ms: u64) {
+        let message = Message::BrokerHeartbeat {
+            broker: self.id,
+            metadata_offset: self.metadata_offset,
+            incarnation_id: self.incarnation_id,
+        };
+        self.send(NodeId::Controller, message);
+        self.next_heartbeat_ms = now_ms.saturating_add(self.config.broker_heartbeat_interval_ms.max(1));
+    }
+}
+
+impl Node for Broker {
+    fn id(&self) -> NodeId {
+        NodeId::Broker(self.id)
+    }
+
+    fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message) {
+        match message {
+            Message::MetadataRequest { correlation_id } => {
+                let partitions = self.metadata.values().cloned().collect();
+                self.send(from, Message::MetadataResponse { correlation_id, partitions });
+            }
+            Message::Produce(request) => self.on_produce(now_ms, from, request),
+            Message::Fetch(request) => self.on_fetch(now_ms, from, request),
+            Message::FetchResponse(response) => {
+                let tp = response.tp.clone();
+                self.with_partition(now_ms, &tp, |p, ctx| p.handle_follower_fetch_response(response, ctx));
+            }
+            Message::OffsetsForLeaderEpoch {
+                correlation_id, tp, current_leader_epoch, leader_epoch, ..
+            } => {
+                self.on_offsets_for_leader_epoch(
+                    from,
+                    correlation_id,
+                    tp,
+                    current_leader_epoch,
+                    leader_epoch,
+                );
+            }
+            Message::OffsetsForLeaderEpochResponse {
+                correlation_id,
+                tp,
+                error,
+                leader_epoch,
+                end_offset,
+            } => {
+                self.with_partition(now_ms, &tp, |p, ctx| {
+                    p.handle_offsets_for_leader_epoch_response(
+                        correlation_id,
+                        error,
+                        leader_epoch,
+                        end_offset,
+                        ctx,
+                    )
+                });
+            }
+            Message::BrokerHeartbeatResponse { fenced, changes, metadata_offset } => {
+                self.on_heartbeat_response(now_ms, fenced, changes, metadata_offset);
+            }
+            Message::AlterPartitionResponse { tp, error, state } => {
+                self.with_partition(now_ms, &tp, |p, ctx| {
+                    p.handle_alter_partition_response(error, state.as_ref(), ctx)
+                });
+            }
+            // Requests for other nodes and answers meant for clients: not a broker's business.
+            Message::MetadataResponse { .. }
+            | Message::ProduceResponse(_)
+            | Message::BrokerHeartbeat { .. }
+            | Message::AlterPartition { .. } => {}
+        }
+    }
+
+    fn on_tick(&mut self, now_ms: u64) {
+        if now_ms >= self.next_heartbeat_ms {
+            self.send_heartbeat(now_ms);
+        }
+        if now_ms >= self.next_high_watermark_checkpoint_ms {
+            self.high_watermark_checkpoint =
+                self.partitions.iter().map(|(tp, p)| (tp.clone(), p.high_watermark())).collect();
+            self.next_high_watermark_checkpoint_ms =
+                now_ms.saturating_add(self.config.replica_high_watermark_checkpoint_interval_ms.max(1));
+        }
+        let Broker { id, config, partitions, effects, next_correlation_id, .. } = self;
+        for partition in partitions.values_mut() {
+            if partition.next_tick_ms() <= now_ms {
+                let mut ctx = Ctx { now_ms, broker: *id, config, effects, next_correlation_id };
+                partition.on_tick(&mut ctx);
+            }
+        }
+    }
+
+    fn next_tick_ms(&self) -> Option<u64> {
+        let partitions = self.partitions.values().map(|p| p.next_tick_ms());
+        partitions.chain([self.next_heartbeat_ms, self.next_high_watermark_checkpoint_ms]).min()
+    }
+
+    fn take_effects(&mut self) -> Vec<Effect> {
+        core::mem::take(&mut self.effects)
+    }
+}

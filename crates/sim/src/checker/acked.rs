@@ -1,0 +1,149 @@
+//! Acknowledged-write loss and producer ordering.
+//!
+//! Kafka's promise (Kafka docs, "Guarantees" and "Replication"): a record acknowledged with `acks=all`
+//! is not lost as long as one in-sync replica survives, and with `min.insync.replicas` ≥ 2 a write is
+//! acknowledged only when at least that many replicas have it. `acks=1` promises only the leader's
+//! append — the scenarios show what that costs. The checker holds every ack and, at the end, looks for
+//! the record in the final committed log (below the leader's high watermark) at the acked offset.
+//!
+//! Ordering: with one request in flight (`max.in.flight.requests.per.connection=1`) Kafka keeps a
+//! producer's records to one partition in send order, so their acked offsets increase.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use samsa_core::client::events::RecordId;
+use samsa_core::replication::messages::TopicPartition;
+
+use super::causes::KnownCauses;
+use super::final_state::FinalState;
+use super::report::{At, Report, Violation, ViolationKind};
+
+/// One acknowledgement a producer received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Ack {
+    client: u32,
+    tp: TopicPartition,
+    offset: i64,
+    at: At,
+}
+
+/// A possible ordering violation: confirmed at the end only if neither record was lost (a lost record's
+/// offset may be reused by a later leader, and the loss is the violation then).
+#[derive(Clone, Debug)]
+struct OrderSuspect {
+    earlier: RecordId,
+    later: RecordId,
+    violation: Violation,
+}
+
+/// Every ack of the run, and the ordering suspects.
+#[derive(Debug, Default)]
+pub(crate) struct AckLedger {
+    acks: BTreeMap<RecordId, Ack>,
+    /// Last acked (record, offset) per ordered producer and partition.
+    last_ordered: BTreeMap<(u32, TopicPartition), (RecordId, i64)>,
+    suspects: Vec<OrderSuspect>,
+}
+
+impl AckLedger {
+    /// Records an ack with an offset (acks=1/all). Only the first ack of a record counts: a duplicated
+    /// response must not make one record look like two.
+    pub(crate) fn acked(
+        &mut self,
+        at: At,
+        client: u32,
+        record_id: RecordId,
+        tp: &TopicPartition,
+        offset: i64,
+        ordered: bool,
+    ) {
+        if self.acks.contains_key(&record_id) {
+            return;
+        }
+        if ordered {
+            let key = (client, tp.clone());
+            if let Some(&(earlier, earlier_offset)) = self.last_ordered.get(&key) {
+                if offset <= earlier_offset {
+                    self.suspects.push(OrderSuspect {
+                        earlier,
+                        later: record_id,
+                        violation: Violation {
+                            kind: ViolationKind::ProducerOrder,
+                            tp: Some(tp.clone()),
+                            record_id: Some(record_id),
+                            offsets: vec![earlier_offset, offset],
+                            at,
+                            detail: format!(
+                                "client-{client} sent record {record_id} after record {earlier} with one \
+                                 request in flight, but it was acked at offset {offset} ≤ {earlier_offset}"
+                            ),
+                            cause: None,
+                        },
+                    });
+                }
+            }
+            self.last_ordered.insert(key, (record_id, offset));
+        }
+        self.acks.insert(record_id, Ack { client, tp: tp.clone(), offset, at });
+    }
+
+    /// How many records were acked with an offset.
+    pub(crate) fn len(&self) -> usize {
+        self.acks.len()
+    }
+
+    /// Checks every ack against the final committed logs; counts losses and unavailable records.
+    pub(crate) fn finish(self, state: &FinalState, causes: &KnownCauses, report: &mut Report) {
+        let mut lost: BTreeSet<RecordId> = BTreeSet::new();
+        for (&record_id, ack) in &self.acks {
+            let partition = state.partitions.get(&ack.tp);
+            let Some(leader) = partition.and_then(|p| p.leader_replica()) else {
+                // Offline (or unreadable): the record may come back with an in-sync replica, so it is
+                // unavailable, not lost — Kafka's trade with unclean.leader.election.enable=false.
+                report.acked_unavailable += 1;
+                continue;
+            };
+            let found = leader.record_at(ack.offset);
+            let committed = ack.offset < leader.high_watermark;
+            if committed && found.is_some_and(|r| r.record_id == Some(record_id)) {
+                continue;
+            }
+            let what_is_there = match found {
+                Some(r) if r.record_id == Some(record_id) => {
+                    format!(
+                        "it sits above the final high watermark {}: never committed",
+                        leader.high_watermark
+                    )
+                }
+                Some(r) => match r.record_id {
+                    Some(other) => {
+                        format!("the final log holds record {other} (epoch {}) there", r.leader_epoch)
+                    }
+                    None => {
+                        format!("the final log holds a record without id (epoch {}) there", r.leader_epoch)
+                    }
+                },
+                None => format!(
+                    "the final log ends at {} (high watermark {})",
+                    leader.log_end_offset, leader.high_watermark
+                ),
+            };
+            lost.insert(record_id);
+            report.acked_lost += 1;
+            report.push(Violation {
+                kind: ViolationKind::AckedWriteLost,
+                tp: Some(ack.tp.clone()),
+                record_id: Some(record_id),
+                offsets: vec![ack.offset],
+                at: ack.at,
+                detail: format!("acked to client-{} at {}, but {what_is_there}", ack.client, ack.at),
+                cause: causes.for_loss(&ack.tp, ack.at),
+            });
+        }
+        for suspect in self.suspects {
+            if !lost.contains(&suspect.earlier) && !lost.contains(&suspect.later) {
+                report.push(suspect.violation);
+            }
+        }
+    }
+}

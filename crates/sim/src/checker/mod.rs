@@ -1,0 +1,197 @@
+//! The checker of Kafka's guarantees, fed by the trace.
+//!
+//! Streaming: the engine hands every [`TraceEvent`] to [`Checker::observe`] as it records it; checks
+//! that can be decided on the spot (a consumer reading past the high watermark, a leader's high
+//! watermark moving backwards, consumer order, per-step invariant failures) are decided there, with
+//! the step they happened at. After the run has converged, [`Checker::finish`] takes the
+//! [`FinalState`] — every replica's log as record ids per offset — and decides the rest: acknowledged
+//! writes lost, duplicates, consumed records that were never really committed, divergent replicas.
+//!
+//! One file per guarantee: `acked` (acked-write loss, producer order), `duplicates`, `consumed` (read
+//! past the high watermark, consumer order), `high_watermark`, `divergence`; `causes` recognises
+//! losses Kafka itself shows (KIP-966's last-replica-standing gap) and names them in the violation;
+//! [`report`] holds the verdict and [`final_state`] the end-of-run snapshot.
+
+mod acked;
+mod causes;
+mod consumed;
+mod divergence;
+mod duplicates;
+pub mod final_state;
+mod high_watermark;
+pub mod report;
+
+use std::collections::BTreeSet;
+
+use samsa_core::client::events::RecordId;
+use samsa_core::node::NodeId;
+
+use crate::scenario::Scenario;
+use crate::trace::{TraceEvent, TraceKind};
+
+pub use final_state::{FinalPartition, FinalRecord, FinalReplica, FinalState, FinalStateError};
+pub use report::{At, Cause, Report, Violation, ViolationKind};
+
+/// Default for [`CheckerConfig::max_tracked_records`]: enough for a long run at the benchmark's rate
+/// (1,000 msg/s for over two hours) while bounding the checker's memory.
+pub const DEFAULT_MAX_TRACKED_RECORDS: usize = 10_000_000;
+
+/// What the checker needs to know about the run beyond the trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckerConfig {
+    /// Producers with `max.in.flight.requests.per.connection=1`: only for them Kafka (without
+    /// idempotence) promises that acked offsets follow send order.
+    pub ordered_clients: BTreeSet<u32>,
+    /// Most distinct records tracked (sent, acked, consumed each); past it records are counted but not
+    /// checked, and [`Report::records_untracked`] says how many.
+    pub max_tracked_records: usize,
+}
+
+impl CheckerConfig {
+    /// The checker's view of `scenario`: which producers keep send order (one request in flight).
+    pub fn for_scenario(scenario: &Scenario) -> Self {
+        let ordered_clients = scenario
+            .producers
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.config.max_in_flight_requests_per_connection == 1)
+            .filter_map(|(index, _)| match Scenario::producer_node(index) {
+                NodeId::Client(client) => Some(client),
+                _ => None,
+            })
+            .collect();
+        CheckerConfig { ordered_clients, ..CheckerConfig::default() }
+    }
+}
+
+impl Default for CheckerConfig {
+    fn default() -> Self {
+        CheckerConfig { ordered_clients: BTreeSet::new(), max_tracked_records: DEFAULT_MAX_TRACKED_RECORDS }
+    }
+}
+
+/// The streaming checker: `observe` every trace event, then `finish` with the converged cluster.
+#[derive(Debug, Default)]
+pub struct Checker {
+    config: CheckerConfig,
+    report: Report,
+    sent: BTreeSet<RecordId>,
+    acks: acked::AckLedger,
+    consumed: consumed::ConsumeLedger,
+    high_watermarks: high_watermark::HighWatermarks,
+    causes: causes::KnownCauses,
+    untracked: u64,
+}
+
+impl Checker {
+    /// A checker for a run described by `config`.
+    pub fn new(config: CheckerConfig) -> Self {
+        Checker { config, ..Checker::default() }
+    }
+
+    /// Feeds one trace event; violations decidable now are recorded with the event's step.
+    pub fn observe(&mut self, event: &TraceEvent) {
+        let at = At { step: event.step, t_ms: event.t_ms };
+        match &event.kind {
+            TraceKind::RecordSent { record_id, .. } => {
+                if self.sent.contains(record_id) {
+                    return; // a retry: the same record again
+                }
+                if self.sent.len() < self.config.max_tracked_records {
+                    self.sent.insert(*record_id);
+                } else {
+                    self.untracked += 1;
+                }
+                self.report.records_sent += 1;
+            }
+            TraceKind::RecordAcked { client, record_id, tp, offset } => {
+                if *offset < 0 {
+                    // acks=0: the client reports success without an offset; nothing to verify.
+                    self.report.records_acked_without_offset += 1;
+                } else if self.acks.len() < self.config.max_tracked_records {
+                    let ordered = self.config.ordered_clients.contains(client);
+                    self.acks.acked(at, *client, *record_id, tp, *offset, ordered);
+                } else {
+                    self.untracked += 1;
+                }
+            }
+            TraceKind::RecordFailed { error, .. } => {
+                *self.report.records_failed.entry(error.to_string()).or_insert(0) += 1;
+            }
+            TraceKind::RecordConsumed { client, tp, offset, record_id, high_watermark } => {
+                self.report.records_consumed += 1;
+                let consumed = consumed::Consumed {
+                    client: *client,
+                    tp,
+                    offset: *offset,
+                    record_id: *record_id,
+                    high_watermark: *high_watermark,
+                };
+                self.consumed.consumed(
+                    at,
+                    &consumed,
+                    self.config.max_tracked_records,
+                    &self.causes,
+                    &mut self.report,
+                );
+            }
+            TraceKind::BecameLeader { broker, tp, leader_epoch } => {
+                self.high_watermarks.became_leader(*broker, tp, *leader_epoch);
+            }
+            TraceKind::BecameFollower { broker, tp, .. } => self.high_watermarks.became_follower(*broker, tp),
+            TraceKind::NodeCrashed { node: NodeId::Broker(broker), power_loss } => {
+                self.high_watermarks.crashed(*broker);
+                self.causes.crashed(at, *broker, *power_loss);
+            }
+            TraceKind::IsrChanged { tp, isr, .. } => self.causes.isr_changed(tp, isr),
+            TraceKind::LeaderElected { tp, leader, .. } => self.causes.leader_elected(at, tp, *leader),
+            TraceKind::HighWatermarkChanged { broker, tp, high_watermark } => {
+                self.high_watermarks.changed(at, *broker, tp, *high_watermark, &mut self.report);
+            }
+            TraceKind::InvariantViolation { node, message } => self.report.push(Violation {
+                kind: ViolationKind::Invariant,
+                tp: None,
+                record_id: None,
+                offsets: Vec::new(),
+                at,
+                detail: format!("{node}: {message}"),
+                cause: None,
+            }),
+            _ => {}
+        }
+    }
+
+    /// Violations found so far (the streaming ones), for a UI that shows them as they happen.
+    pub fn violations_so_far(&self) -> &[Violation] {
+        &self.report.violations
+    }
+
+    /// Decides the end-of-run checks against the converged cluster and returns the verdict.
+    pub fn finish(self, state: &FinalState) -> Report {
+        let Checker { mut report, acks, consumed, causes, untracked, .. } = self;
+        report.records_acked = acks.len() as u64;
+        report.records_untracked = untracked;
+        report.offline_partitions =
+            state.partitions.iter().filter(|(_, p)| p.leader.is_none()).map(|(tp, _)| tp.clone()).collect();
+        acks.finish(state, &causes, &mut report);
+        duplicates::check(state, &mut report);
+        consumed.finish(state, &causes, &mut report);
+        divergence::check(state, &mut report);
+        // Streaming checks pushed first; a reader wants the story in order.
+        report.violations.sort_by_key(|v| v.at);
+        report
+    }
+}
+
+/// Checks a whole recorded trace at once: `observe` each event in order, then `finish`.
+pub fn check<'a>(
+    config: CheckerConfig,
+    events: impl IntoIterator<Item = &'a TraceEvent>,
+    state: &FinalState,
+) -> Report {
+    let mut checker = Checker::new(config);
+    for event in events {
+        checker.observe(event);
+    }
+    checker.finish(state)
+}

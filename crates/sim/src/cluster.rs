@@ -1,0 +1,326 @@
+//! samsa-core's nodes as simulator nodes, and a [`Simulation`] built from a [`Scenario`].
+//!
+//! Crash models: a broker keeps its `DurableState` (samsa-core's crash model: the page cache survives a
+//! process crash, a power loss keeps only flushed segments) and restarts from it. The controller stands
+//! for the whole KRaft quorum, whose committed metadata log never loses an entry, so a "crash" keeps
+//! its state and a restart is a failover. A client crash loses everything in memory: it restarts as
+//! a new client with the same configs (and, for a consumer, the same assignment from offset 0 by
+//! `auto.offset.reset`).
+
+use samsa_core::client::{Consumer, ConsumerConfig, Producer, ProducerConfig};
+use samsa_core::node::{BrokerId, Effect, Node, NodeId};
+use samsa_core::replication::messages::{Message, TopicPartition};
+use samsa_core::replication::{Broker, BrokerConfig, Controller, DurableState, Role};
+
+use crate::checker::{At, FinalReplica, FinalState, FinalStateError};
+use crate::engine::{SimConfig, SimError, Simulation, Workload};
+use crate::scenario::Scenario;
+use crate::sim_node::{Dormant, PartitionView, Rejected, ReplicaView, SimNode, WorkloadRecord};
+use crate::trace::Trace;
+
+impl SimNode for Broker {
+    fn crash(self: Box<Self>, power_loss: bool) -> Box<dyn Dormant> {
+        Box::new(BrokerDisk {
+            id: self.broker_id(),
+            config: self.config().clone(),
+            durable: Broker::crash(&self, power_loss),
+        })
+    }
+
+    fn check_invariants(&self) -> Result<(), String> {
+        Broker::check_invariants(self)
+    }
+
+    fn replicas(&self) -> Vec<ReplicaView> {
+        self.partitions()
+            .map(|p| ReplicaView {
+                broker: self.broker_id(),
+                tp: p.tp().clone(),
+                is_leader: p.role() == Role::Leader,
+                leader_epoch: p.leader_epoch(),
+                high_watermark: p.high_watermark(),
+                log_end_offset: p.log().log_end_offset(),
+                log_start_offset: p.log().log_start_offset(),
+            })
+            .collect()
+    }
+
+    fn as_broker(&self) -> Option<&Broker> {
+        Some(self)
+    }
+}
+
+/// A crashed broker's files.
+struct BrokerDisk {
+    id: BrokerId,
+    config: BrokerConfig,
+    durable: DurableState,
+}
+
+impl Dormant for BrokerDisk {
+    fn restart(self: Box<Self>, now_ms: u64) -> Box<dyn SimNode> {
+        Box::new(Broker::restart(self.id, self.config, self.durable, now_ms))
+    }
+}
+
+impl SimNode for Controller {
+    fn crash(self: Box<Self>, _power_loss: bool) -> Box<dyn Dormant> {
+        Box::new(ControllerQuorum(self))
+    }
+
+    fn check_invariants(&self) -> Result<(), String> {
+        Controller::check_invariants(self)
+    }
+
+    fn partitions(&self) -> Vec<PartitionView> {
+        Controller::partitions(self)
+            .map(|s| PartitionView {
+                tp: s.tp.clone(),
+                replicas: s.replicas.clone(),
+                isr: s.isr.clone(),
+                leader: s.leader,
+                leader_epoch: s.leader_epoch,
+            })
+            .collect()
+    }
+
+    fn fail_over(&mut self, now_ms: u64) {
+        Controller::fail_over(self, now_ms);
+    }
+
+    fn as_controller(&self) -> Option<&Controller> {
+        Some(self)
+    }
+}
+
+/// The quorum while its active controller is down: the state survives, a restart is a failover.
+struct ControllerQuorum(Box<Controller>);
+
+impl Dormant for ControllerQuorum {
+    fn restart(self: Box<Self>, now_ms: u64) -> Box<dyn SimNode> {
+        let mut controller = self.0;
+        controller.fail_over(now_ms);
+        controller
+    }
+}
+
+/// Implements [`Node`] for a wrapper by delegating to its `inner` field.
+macro_rules! delegate_node {
+    ($ty:ty) => {
+        impl Node for $ty {
+            fn id(&self) -> NodeId {
+                self.inner.id()
+            }
+            fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message) {
+                self.inner.on_message(now_ms, from, message)
+            }
+            fn on_tick(&mut self, now_ms: u64) {
+                self.inner.on_tick(now_ms)
+            }
+            fn next_tick_ms(&self) -> Option<u64> {
+                self.inner.next_tick_ms()
+            }
+            fn take_effects(&mut self) -> Vec<Effect> {
+                self.inner.take_effects()
+            }
+        }
+    };
+}
+
+/// A producer, and a copy of it as first built: a crashed client keeps nothing, so it restarts as
+/// that copy (same configs and bootstrap list, empty queues).
+#[derive(Clone)]
+pub struct SimProducer {
+    pristine: Producer,
+    inner: Producer,
+}
+
+impl SimProducer {
+    /// A producer client.
+    pub fn new(client_id: u32, config: ProducerConfig, bootstrap: Vec<BrokerId>) -> Result<Self, String> {
+        let inner = Producer::new(client_id, config, bootstrap).map_err(|e| e.to_string())?;
+        Ok(SimProducer { pristine: inner.clone(), inner })
+    }
+
+    /// The samsa-core producer.
+    pub fn producer(&self) -> &Producer {
+        &self.inner
+    }
+}
+
+delegate_node!(SimProducer);
+
+impl SimNode for SimProducer {
+    fn crash(self: Box<Self>, _power_loss: bool) -> Box<dyn Dormant> {
+        Box::new(Fresh(SimProducer { inner: self.pristine.clone(), pristine: self.pristine }))
+    }
+
+    fn send_record(&mut self, now_ms: u64, record: WorkloadRecord) -> Result<(), Rejected> {
+        let WorkloadRecord { topic, key, value, record_id, random } = record;
+        self.inner
+            .send(now_ms, &topic, key, Some(value), record_id, random)
+            .map_err(|e| Rejected { error: e.error_code(), reason: e.to_string() })
+    }
+}
+
+/// A consumer, and a copy of it as first built and assigned (see [`SimProducer`]).
+#[derive(Clone)]
+pub struct SimConsumer {
+    pristine: Consumer,
+    inner: Consumer,
+}
+
+impl SimConsumer {
+    /// A consumer client assigned `partitions`.
+    pub fn new(
+        client_id: u32,
+        config: ConsumerConfig,
+        bootstrap: Vec<BrokerId>,
+        partitions: Vec<TopicPartition>,
+    ) -> Result<Self, String> {
+        let mut inner = Consumer::new(client_id, config, bootstrap).map_err(|e| e.to_string())?;
+        inner.assign(partitions);
+        Ok(SimConsumer { pristine: inner.clone(), inner })
+    }
+
+    /// The samsa-core consumer.
+    pub fn consumer(&self) -> &Consumer {
+        &self.inner
+    }
+}
+
+delegate_node!(SimConsumer);
+
+impl SimNode for SimConsumer {
+    fn crash(self: Box<Self>, _power_loss: bool) -> Box<dyn Dormant> {
+        Box::new(Fresh(SimConsumer { inner: self.pristine.clone(), pristine: self.pristine }))
+    }
+}
+
+/// A crashed client: restarting gives the client as first built.
+struct Fresh<T>(T);
+
+impl<T: SimNode + 'static> Dormant for Fresh<T> {
+    fn restart(self: Box<Self>, _now_ms: u64) -> Box<dyn SimNode> {
+        Box::new(self.0)
+    }
+}
+
+/// Builds the simulation a scenario describes: controller, brokers, topics (created at time 0),
+/// producers with their workloads, consumers, and the scenario's faults.
+pub fn build(scenario: &Scenario, config: SimConfig, trace: Trace) -> Result<Simulation, BuildError> {
+    let mut sim = Simulation::new(config, trace)?;
+    let mut controller = Controller::new(scenario.controller_config.clone(), 0);
+    for topic in &scenario.topics {
+        controller
+            .create_topic(
+                &topic.name,
+                topic.partitions,
+                topic.replication_factor,
+                topic.config.clone(),
+                &scenario.brokers,
+            )
+            .map_err(|e| BuildError::Topic { topic: topic.name.clone(), error: e.name() })?;
+    }
+    sim.add_node(Box::new(controller))?;
+    for &id in &scenario.brokers {
+        sim.add_node(Box::new(Broker::new(id, scenario.broker_config.clone(), 0)))?;
+    }
+    for (index, plan) in scenario.producers.iter().enumerate() {
+        let node = Scenario::producer_node(index);
+        let NodeId::Client(client_id) = node else { continue };
+        let producer = SimProducer::new(client_id, plan.config.clone(), scenario.brokers.clone())
+            .map_err(|reason| BuildError::Client { client: node, reason })?;
+        sim.add_node(Box::new(producer))?;
+        sim.add_workload(Workload {
+            producer: node,
+            topic: plan.topic.clone(),
+            rate_per_sec: plan.rate_per_sec,
+            key_count: plan.key_count,
+            value_bytes: plan.value_bytes,
+            start_ms: plan.start_ms,
+            stop_ms: plan.stop_ms,
+            sent: 0,
+        });
+    }
+    for (index, plan) in scenario.consumers.iter().enumerate() {
+        let node = scenario.consumer_node(index);
+        let NodeId::Client(client_id) = node else { continue };
+        let partitions = scenario
+            .topics
+            .iter()
+            .filter(|t| t.name == plan.topic)
+            .flat_map(|t| {
+                (0..t.partitions).map(|partition| TopicPartition { topic: t.name.clone(), partition })
+            })
+            .collect();
+        let consumer = SimConsumer::new(client_id, plan.config.clone(), scenario.brokers.clone(), partitions)
+            .map_err(|reason| BuildError::Client { client: node, reason })?;
+        sim.add_node(Box::new(consumer))?;
+    }
+    for (at_ms, fault) in &scenario.faults {
+        sim.schedule_fault(*at_ms, fault.clone());
+    }
+    Ok(sim)
+}
+
+/// Why a scenario's cluster could not be built.
+#[derive(Debug)]
+pub enum BuildError {
+    /// The engine refused (trace, network, duplicate node).
+    Sim(SimError),
+    /// The controller refused a topic.
+    Topic {
+        /// Which topic.
+        topic: String,
+        /// Kafka's error name.
+        error: &'static str,
+    },
+    /// A client refused its configs.
+    Client {
+        /// Which client.
+        client: NodeId,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BuildError::Sim(e) => e.fmt(f),
+            BuildError::Topic { topic, error } => write!(f, "cannot create topic {topic}: {error}"),
+            BuildError::Client { client, reason } => write!(f, "{client}: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl From<SimError> for BuildError {
+    fn from(e: SimError) -> Self {
+        BuildError::Sim(e)
+    }
+}
+
+/// The cluster now, for the checker's end-of-run checks: the controller's leader and ISR per partition,
+/// and the log of every replica on a running broker.
+pub fn final_state(sim: &Simulation) -> Result<FinalState, FinalStateError> {
+    let mut state = FinalState { at: At { step: sim.steps(), t_ms: sim.now_ms() }, ..FinalState::default() };
+    if let Some(controller) = sim.node(NodeId::Controller).and_then(|n| n.as_controller()) {
+        for partition in Controller::partitions(controller) {
+            let entry = state.partitions.entry(partition.tp.clone()).or_default();
+            entry.leader = partition.leader;
+            entry.isr = partition.isr.clone();
+        }
+    }
+    for id in sim.node_ids() {
+        let Some(broker) = sim.node(id).and_then(|n| n.as_broker()) else { continue };
+        for partition in broker.partitions() {
+            let replica = FinalReplica::from_log(partition.log(), partition.high_watermark())?;
+            let entry = state.partitions.entry(partition.tp().clone()).or_default();
+            entry.replicas.insert(broker.broker_id(), replica);
+        }
+    }
+    Ok(state)
+}

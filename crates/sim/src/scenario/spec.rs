@@ -1,0 +1,366 @@
+//! The scenario file's shape, as serde reads it (see `scenarios/README.md` for every field), and its
+//! validation into a [`Scenario`].
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::configs::{broker_config, consumer_config, producer_config, topic_config, ConfigMap};
+use super::{ConsumerPlan, Lines, ProducerPlan, Scenario, ScenarioError, TopicPlan, SCENARIO_VERSION};
+use crate::network::{NetworkConfig, DEFAULT_MAX_IN_FLIGHT_MESSAGES};
+
+/// Most brokers a scenario may have: a bound on the work per step and on memory.
+pub const MAX_BROKERS: u32 = 64;
+/// Most partitions a topic may have in a scenario.
+pub const MAX_PARTITIONS: i32 = 10_000;
+
+/// The top level of a scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Format version; must be 1.
+    pub version: Spanned<u32>,
+    /// Name.
+    pub name: String,
+    /// What it demonstrates.
+    #[serde(default)]
+    pub description: String,
+    /// Default seed.
+    #[serde(default)]
+    pub seed: u64,
+    /// Virtual run length.
+    pub duration_ms: Spanned<u64>,
+    /// The brokers.
+    pub cluster: ClusterSpec,
+    /// Topics.
+    #[serde(default)]
+    pub topics: Vec<TopicSpec>,
+    /// Producers.
+    #[serde(default)]
+    pub producers: Vec<ProducerSpec>,
+    /// Consumers.
+    #[serde(default)]
+    pub consumers: Vec<ConsumerSpec>,
+    /// Network defaults.
+    #[serde(default)]
+    pub network: NetworkSpec,
+    /// Timed faults.
+    #[serde(default)]
+    pub faults: Vec<FaultSpec>,
+    /// Expectations.
+    #[serde(default)]
+    pub expect: BTreeMap<String, Spanned<ExpectValue>>,
+}
+
+/// `[cluster]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterSpec {
+    /// Broker count (ids `1..=brokers`).
+    pub brokers: Spanned<u32>,
+    /// Broker configs by Kafka name.
+    #[serde(default)]
+    pub config: ConfigMap,
+}
+
+/// `[[topics]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSpec {
+    /// Topic name.
+    pub name: Spanned<String>,
+    /// Partition count.
+    pub partitions: Spanned<i32>,
+    /// `replication.factor`.
+    #[serde(rename = "replication.factor")]
+    pub replication_factor: Spanned<u32>,
+    /// Topic configs by Kafka name.
+    #[serde(default)]
+    pub config: ConfigMap,
+}
+
+/// `[[producers]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProducerSpec {
+    /// Destination topic.
+    pub topic: Spanned<String>,
+    /// Producer configs by Kafka name.
+    #[serde(default)]
+    pub config: ConfigMap,
+    /// What it sends.
+    pub workload: WorkloadSpec,
+}
+
+/// `[producers.workload]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadSpec {
+    /// Records per second.
+    pub rate_per_sec: u64,
+    /// Distinct keys; absent for null keys.
+    pub keys: Option<Spanned<u64>>,
+    /// Value size.
+    #[serde(default = "default_value_bytes")]
+    pub value_bytes: u32,
+    /// First send.
+    #[serde(default)]
+    pub start_ms: u64,
+    /// No sends from this time; absent means `duration_ms`.
+    pub stop_ms: Option<Spanned<u64>>,
+}
+
+fn default_value_bytes() -> u32 {
+    100
+}
+
+/// `[[consumers]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerSpec {
+    /// The topic (every partition is assigned).
+    pub topic: Spanned<String>,
+    /// Consumer configs by Kafka name.
+    #[serde(default)]
+    pub config: ConfigMap,
+}
+
+/// `[network]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// One-way latency range.
+    pub latency_ms: Option<Spanned<LatencySpec>>,
+    /// Drop probability.
+    pub drop_rate: Option<Spanned<f64>>,
+    /// Duplicate probability.
+    pub duplicate_rate: Option<Spanned<f64>>,
+    /// Reorder probability.
+    pub reorder_rate: Option<Spanned<f64>>,
+    /// Largest extra delay of a reordered message.
+    pub reorder_delay_max_ms: Option<u64>,
+    /// In-flight queue bound.
+    pub max_in_flight_messages: Option<usize>,
+}
+
+/// `latency_ms = { min = 1, max = 5 }`.
+#[derive(Clone, Copy, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatencySpec {
+    /// Fastest.
+    pub min: u64,
+    /// Slowest.
+    pub max: u64,
+}
+
+/// `[[faults]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// When.
+    pub at_ms: u64,
+    /// What (`crash`, `restart`, `cut`, …).
+    pub action: Spanned<String>,
+    /// Which node (`broker-1`, `controller`, `client-1`, `leader-of:orders/0`).
+    pub node: Option<Spanned<String>>,
+    /// The other end, for `cut` and `heal`.
+    pub peer: Option<Spanned<String>>,
+    /// `crash` only: lose unflushed data too.
+    #[serde(default)]
+    pub power_loss: bool,
+    /// `pause` and `controller-failover`: how long.
+    pub duration_ms: Option<u64>,
+    /// `set-drop-rate`, `set-duplicate-rate`, `set-reorder-rate`: the probability.
+    pub rate: Option<Spanned<f64>>,
+    /// `set-latency`: fastest.
+    pub min_ms: Option<u64>,
+    /// `set-latency`: slowest.
+    pub max_ms: Option<u64>,
+    /// `set-reorder-rate`: largest extra delay.
+    pub delay_max_ms: Option<u64>,
+}
+
+/// An expectation's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpectValue {
+    /// It must not happen.
+    None,
+    /// It must happen at least once.
+    Some,
+    /// It may or may not happen (e.g. duplicates from retries without idempotence); not checked.
+    Any,
+}
+
+fn check_rate(
+    lines: &Lines<'_>,
+    path: &str,
+    rate: &Option<Spanned<f64>>,
+) -> Result<Option<f64>, ScenarioError> {
+    match rate {
+        Some(r) if !(0.0..=1.0).contains(r.get_ref()) => {
+            Err(lines.error(path, r.span(), format!("must be between 0 and 1, got {}", r.get_ref())))
+        }
+        Some(r) => Ok(Some(*r.get_ref())),
+        None => Ok(None),
+    }
+}
+
+impl NetworkSpec {
+    fn validate(&self, lines: &Lines<'_>) -> Result<NetworkConfig, ScenarioError> {
+        let mut config = NetworkConfig::default();
+        if let Some(latency) = &self.latency_ms {
+            let LatencySpec { min, max } = *latency.get_ref();
+            if min > max {
+                return Err(lines.error(
+                    "network.latency_ms",
+                    latency.span(),
+                    format!("min {min} is above max {max}"),
+                ));
+            }
+            (config.latency_min_ms, config.latency_max_ms) = (min, max);
+        }
+        config.drop_rate = check_rate(lines, "network.drop_rate", &self.drop_rate)?.unwrap_or(0.0);
+        config.duplicate_rate =
+            check_rate(lines, "network.duplicate_rate", &self.duplicate_rate)?.unwrap_or(0.0);
+        config.reorder_rate = check_rate(lines, "network.reorder_rate", &self.reorder_rate)?.unwrap_or(0.0);
+        config.reorder_delay_max_ms = self.reorder_delay_max_ms.unwrap_or(config.reorder_delay_max_ms);
+        config.max_in_flight_messages = self.max_in_flight_messages.unwrap_or(DEFAULT_MAX_IN_FLIGHT_MESSAGES);
+        Ok(config)
+    }
+}
+
+impl ScenarioFile {
+    /// Checks meaning (versions, ranges, Kafka configs, references) and builds the [`Scenario`].
+    pub(super) fn validate(self, lines: &Lines<'_>) -> Result<Scenario, ScenarioError> {
+        if *self.version.get_ref() != SCENARIO_VERSION {
+            let message = format!(
+                "unsupported version {}, this build reads version {SCENARIO_VERSION}",
+                self.version.get_ref()
+            );
+            return Err(lines.error("version", self.version.span(), message));
+        }
+        let duration_ms = *self.duration_ms.get_ref();
+        if duration_ms == 0 {
+            return Err(lines.error("duration_ms", self.duration_ms.span(), "must be at least 1"));
+        }
+        let broker_count = *self.cluster.brokers.get_ref();
+        if !(1..=MAX_BROKERS).contains(&broker_count) {
+            let message = format!("must be between 1 and {MAX_BROKERS}, got {broker_count}");
+            return Err(lines.error("cluster.brokers", self.cluster.brokers.span(), message));
+        }
+        let brokers: Vec<i32> = (1..=broker_count as i32).collect();
+        let (broker_config, controller_config) = broker_config(lines, &self.cluster.config)?;
+        let topics = self
+            .topics
+            .iter()
+            .enumerate()
+            .map(|(i, t)| t.validate(lines, i, broker_count))
+            .collect::<Result<Vec<_>, _>>()?;
+        let known_topic = |path: String, topic: &Spanned<String>| {
+            if topics.iter().any(|t| &t.name == topic.get_ref()) {
+                Ok(topic.get_ref().clone())
+            } else {
+                Err(lines.error(
+                    path,
+                    topic.span(),
+                    format!("unknown topic `{}` (not in [[topics]])", topic.get_ref()),
+                ))
+            }
+        };
+        let mut producers = Vec::new();
+        for (i, p) in self.producers.iter().enumerate() {
+            let topic = known_topic(format!("producers[{i}].topic"), &p.topic)?;
+            let config = producer_config(lines, &format!("producers[{i}].config"), &p.config)?;
+            let w = &p.workload;
+            if let Some(keys) = &w.keys {
+                if *keys.get_ref() == 0 {
+                    return Err(lines.error(
+                        format!("producers[{i}].workload.keys"),
+                        keys.span(),
+                        "must be at least 1 (omit it for null keys)",
+                    ));
+                }
+            }
+            let stop_ms = w.stop_ms.as_ref().map_or(duration_ms, |s| *s.get_ref());
+            if stop_ms < w.start_ms {
+                let span = w.stop_ms.as_ref().map_or(0..0, |s| s.span());
+                return Err(lines.error(
+                    format!("producers[{i}].workload.stop_ms"),
+                    span,
+                    "is before start_ms",
+                ));
+            }
+            producers.push(ProducerPlan {
+                topic,
+                config,
+                rate_per_sec: w.rate_per_sec,
+                key_count: w.keys.as_ref().map(|k| *k.get_ref()),
+                value_bytes: w.value_bytes,
+                start_ms: w.start_ms,
+                stop_ms,
+            });
+        }
+        let mut consumers = Vec::new();
+        for (i, c) in self.consumers.iter().enumerate() {
+            let topic = known_topic(format!("consumers[{i}].topic"), &c.topic)?;
+            let config = consumer_config(lines, &format!("consumers[{i}].config"), &c.config)?;
+            consumers.push(ConsumerPlan { topic, config });
+        }
+        let network = self.network.validate(lines)?;
+        let client_count = (producers.len() + consumers.len()) as u32;
+        let faults = self
+            .faults
+            .iter()
+            .enumerate()
+            .map(|(i, f)| super::faults::validate(lines, i, f, broker_count, client_count))
+            .collect::<Result<Vec<_>, _>>()?;
+        let expect = super::expect::validate(lines, &self.expect)?;
+        Ok(Scenario {
+            name: self.name,
+            description: self.description,
+            seed: self.seed,
+            duration_ms,
+            brokers,
+            broker_config,
+            controller_config,
+            topics,
+            producers,
+            consumers,
+            network,
+            faults,
+            expect,
+        })
+    }
+}
+
+impl TopicSpec {
+    fn validate(
+        &self,
+        lines: &Lines<'_>,
+        index: usize,
+        broker_count: u32,
+    ) -> Result<TopicPlan, ScenarioError> {
+        let path = |field: &str| format!("topics[{index}].{field}");
+        let name = self.name.get_ref();
+        if let Err(e) = samsa_core::topic::validate_topic_name(name) {
+            return Err(lines.error(path("name"), self.name.span(), e.to_string()));
+        }
+        let partitions = *self.partitions.get_ref();
+        if !(1..=MAX_PARTITIONS).contains(&partitions) {
+            let message = format!("must be between 1 and {MAX_PARTITIONS}, got {partitions}");
+            return Err(lines.error(path("partitions"), self.partitions.span(), message));
+        }
+        let rf = *self.replication_factor.get_ref();
+        if rf < 1 || rf > broker_count {
+            // Kafka's CreateTopics answer for this case (INVALID_REPLICATION_FACTOR).
+            let message = format!("Replication factor: {rf} larger than available brokers: {broker_count}.");
+            return Err(lines.error(path("replication.factor"), self.replication_factor.span(), message));
+        }
+        // `min.insync.replicas` above the replication factor is allowed: Kafka accepts it and then
+        // refuses every acks=all write with NOT_ENOUGH_REPLICAS, which a scenario may want to show.
+        let config = topic_config(lines, &path("config"), &self.config)?;
+        Ok(TopicPlan { name: name.clone(), partitions, replication_factor: rf as usize, config })
+    }
+}

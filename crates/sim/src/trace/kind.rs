@@ -1,0 +1,544 @@
+//! What a trace line says happened: [`TraceKind`], with [`Api`] and [`DropReason`], and the mirrors of
+//! samsa-core's [`ReplicationEvent`] and [`ClientEvent`] (samsa-core has no serde).
+
+use samsa_core::client::ClientEvent;
+use samsa_core::node::{BrokerId, NodeId};
+use samsa_core::replication::events::ReplicationEvent;
+use samsa_core::replication::messages::{Message, TopicPartition};
+use samsa_core::ErrorCode;
+use serde::{Deserialize, Serialize};
+
+use super::ids::{error_code, node_id, topic_partition};
+
+/// Which API a message belongs to (Kafka's request names), so the trace says what travelled without
+/// copying the payload.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Api {
+    /// `MetadataRequest`.
+    MetadataRequest,
+    /// `MetadataResponse`.
+    MetadataResponse,
+    /// `Produce`.
+    Produce,
+    /// `ProduceResponse`.
+    ProduceResponse,
+    /// `Fetch`.
+    Fetch,
+    /// `FetchResponse`.
+    FetchResponse,
+    /// `OffsetsForLeaderEpoch`.
+    OffsetsForLeaderEpoch,
+    /// `OffsetsForLeaderEpochResponse`.
+    OffsetsForLeaderEpochResponse,
+    /// `BrokerHeartbeat`.
+    BrokerHeartbeat,
+    /// `BrokerHeartbeatResponse`.
+    BrokerHeartbeatResponse,
+    /// `AlterPartition`.
+    AlterPartition,
+    /// `AlterPartitionResponse`.
+    AlterPartitionResponse,
+}
+
+impl Api {
+    /// The API of `message`.
+    pub fn of(message: &Message) -> Api {
+        match message {
+            Message::MetadataRequest { .. } => Api::MetadataRequest,
+            Message::MetadataResponse { .. } => Api::MetadataResponse,
+            Message::Produce(_) => Api::Produce,
+            Message::ProduceResponse(_) => Api::ProduceResponse,
+            Message::Fetch(_) => Api::Fetch,
+            Message::FetchResponse(_) => Api::FetchResponse,
+            Message::OffsetsForLeaderEpoch { .. } => Api::OffsetsForLeaderEpoch,
+            Message::OffsetsForLeaderEpochResponse { .. } => Api::OffsetsForLeaderEpochResponse,
+            Message::BrokerHeartbeat { .. } => Api::BrokerHeartbeat,
+            Message::BrokerHeartbeatResponse { .. } => Api::BrokerHeartbeatResponse,
+            Message::AlterPartition { .. } => Api::AlterPartition,
+            Message::AlterPartitionResponse { .. } => Api::AlterPartitionResponse,
+        }
+    }
+}
+
+/// Why the network did not deliver a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DropReason {
+    /// The link between sender and receiver is cut (a partition).
+    LinkCut,
+    /// The link's random drop rate.
+    Random,
+    /// The receiver (or sender) is crashed or paused.
+    NodeDown,
+    /// The in-flight queue was at its limit (`max_in_flight_messages`).
+    QueueFull,
+}
+
+/// What happened at a step. Serialized with an `"event"` tag in snake case, e.g.
+/// `{"event":"link_cut","a":"broker-1","b":"broker-2"}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TraceKind {
+    /// The run began.
+    RunStarted {
+        /// Scenario name.
+        scenario: String,
+        /// The run seed.
+        seed: u64,
+        /// Whether the seed's randomised fault schedule is added (`--explore`).
+        explore: bool,
+    },
+    /// A node handed a message to the network.
+    MessageSent {
+        /// The network's id for this message.
+        msg_id: u64,
+        /// Sender.
+        #[serde(with = "node_id")]
+        from: NodeId,
+        /// Receiver.
+        #[serde(with = "node_id")]
+        to: NodeId,
+        /// What it is.
+        api: Api,
+        /// When the network will deliver it.
+        deliver_at_ms: u64,
+    },
+    /// The network delivered a message.
+    MessageDelivered {
+        /// The network's id for this message.
+        msg_id: u64,
+        /// Sender.
+        #[serde(with = "node_id")]
+        from: NodeId,
+        /// Receiver.
+        #[serde(with = "node_id")]
+        to: NodeId,
+        /// What it is.
+        api: Api,
+    },
+    /// The receiver is paused: the message waits (as in its socket buffer) and is delivered when the
+    /// receiver resumes.
+    MessageHeld {
+        /// The network's id for this message.
+        msg_id: u64,
+        /// Sender.
+        #[serde(with = "node_id")]
+        from: NodeId,
+        /// Receiver.
+        #[serde(with = "node_id")]
+        to: NodeId,
+        /// What it is.
+        api: Api,
+    },
+    /// The network lost a message.
+    MessageDropped {
+        /// The network's id for this message.
+        msg_id: u64,
+        /// Sender.
+        #[serde(with = "node_id")]
+        from: NodeId,
+        /// Receiver.
+        #[serde(with = "node_id")]
+        to: NodeId,
+        /// What it is.
+        api: Api,
+        /// Why.
+        reason: DropReason,
+    },
+    /// The network will deliver a message twice; `copy_id` is the second copy.
+    MessageDuplicated {
+        /// The original.
+        msg_id: u64,
+        /// The copy.
+        copy_id: u64,
+        /// Sender.
+        #[serde(with = "node_id")]
+        from: NodeId,
+        /// Receiver.
+        #[serde(with = "node_id")]
+        to: NodeId,
+        /// What it is.
+        api: Api,
+        /// When the copy arrives.
+        deliver_at_ms: u64,
+    },
+    /// A node crashed; with `power_loss` it lost what it had not flushed.
+    NodeCrashed {
+        /// Which node.
+        #[serde(with = "node_id")]
+        node: NodeId,
+        /// Unflushed data lost too.
+        power_loss: bool,
+    },
+    /// A crashed node came back from its durable state.
+    NodeRestarted {
+        /// Which node.
+        #[serde(with = "node_id")]
+        node: NodeId,
+    },
+    /// A node stops running (messages to it are dropped) until `until_ms`.
+    NodePaused {
+        /// Which node.
+        #[serde(with = "node_id")]
+        node: NodeId,
+        /// When it resumes.
+        until_ms: u64,
+    },
+    /// A paused node runs again.
+    NodeResumed {
+        /// Which node.
+        #[serde(with = "node_id")]
+        node: NodeId,
+    },
+    /// The controller quorum elected a new active controller (`Controller::fail_over`).
+    ControllerFailedOver,
+    /// Messages between `a` and `b` (both directions) are dropped.
+    LinkCut {
+        /// One end.
+        #[serde(with = "node_id")]
+        a: NodeId,
+        /// Other end.
+        #[serde(with = "node_id")]
+        b: NodeId,
+    },
+    /// The link between `a` and `b` carries messages again.
+    LinkHealed {
+        /// One end.
+        #[serde(with = "node_id")]
+        a: NodeId,
+        /// Other end.
+        #[serde(with = "node_id")]
+        b: NodeId,
+    },
+    /// Every link to and from `node` is cut.
+    NodeIsolated {
+        /// Which node.
+        #[serde(with = "node_id")]
+        node: NodeId,
+    },
+    /// An isolated node's links carry messages again (its individually cut links stay cut).
+    NodeRejoined {
+        /// Which node.
+        #[serde(with = "node_id")]
+        node: NodeId,
+    },
+    /// Every cut link is healed.
+    AllHealed,
+    /// Every link's latency is now uniform in `min_ms..=max_ms`.
+    LatencyChanged {
+        /// Fastest delivery.
+        min_ms: u64,
+        /// Slowest delivery.
+        max_ms: u64,
+    },
+    /// The probability that a message is dropped.
+    DropRateChanged {
+        /// In `[0, 1]`.
+        rate: f64,
+    },
+    /// The probability that a message is delivered twice.
+    DuplicateRateChanged {
+        /// In `[0, 1]`.
+        rate: f64,
+    },
+    /// The probability that a message is held back so later ones overtake it.
+    ReorderRateChanged {
+        /// In `[0, 1]`.
+        rate: f64,
+    },
+    /// A scheduled fault could not be applied (e.g. `leader-of:` a partition with no leader).
+    FaultSkipped {
+        /// The scenario's action name.
+        action: String,
+        /// Why.
+        reason: String,
+    },
+    /// The workload asked a producer to send a record.
+    WorkloadSend {
+        /// The producer.
+        client: u32,
+        /// The record's id.
+        record_id: u64,
+        /// The record key (`key-N`), or `None` for a null key.
+        key: Option<u64>,
+        /// Value size.
+        value_bytes: u32,
+    },
+    /// The producer refused the workload's record outright (`Producer::send` returned an error, e.g.
+    /// `buffer.memory` full); no ack or failure event follows for it.
+    SendRejected {
+        /// The producer.
+        client: u32,
+        /// The record's id.
+        record_id: u64,
+        /// The Kafka error a client would see.
+        #[serde(with = "error_code")]
+        error: ErrorCode,
+        /// The producer's explanation.
+        reason: String,
+    },
+    /// [`ReplicationEvent::Appended`].
+    Appended {
+        /// Where.
+        broker: BrokerId,
+        /// Which partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// First offset.
+        base_offset: i64,
+        /// Last offset.
+        last_offset: i64,
+        /// Epoch on the batch.
+        leader_epoch: i32,
+        /// As leader or as follower.
+        as_leader: bool,
+    },
+    /// [`ReplicationEvent::HighWatermarkChanged`].
+    HighWatermarkChanged {
+        /// Where.
+        broker: BrokerId,
+        /// Which partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// The new high watermark.
+        high_watermark: i64,
+    },
+    /// [`ReplicationEvent::Truncated`].
+    Truncated {
+        /// Where.
+        broker: BrokerId,
+        /// Which partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// Log end offset before.
+        from_offset: i64,
+        /// Log end offset after.
+        to_offset: i64,
+    },
+    /// [`ReplicationEvent::BecameLeader`].
+    BecameLeader {
+        /// Where.
+        broker: BrokerId,
+        /// Which partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// The new epoch.
+        leader_epoch: i32,
+    },
+    /// [`ReplicationEvent::BecameFollower`].
+    BecameFollower {
+        /// Where.
+        broker: BrokerId,
+        /// Which partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// The leader, if any.
+        leader: Option<BrokerId>,
+        /// The epoch.
+        leader_epoch: i32,
+    },
+    /// [`ReplicationEvent::LeaderElected`].
+    LeaderElected {
+        /// Which partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// The new leader, or `None` (offline).
+        leader: Option<BrokerId>,
+        /// The new epoch.
+        leader_epoch: i32,
+        /// From outside the ISR.
+        unclean: bool,
+    },
+    /// [`ReplicationEvent::IsrChanged`].
+    IsrChanged {
+        /// Which partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// The new ISR.
+        isr: Vec<BrokerId>,
+        /// The new partition epoch.
+        partition_epoch: i32,
+    },
+    /// [`ReplicationEvent::BrokerFenced`].
+    BrokerFenced {
+        /// Which broker.
+        broker: BrokerId,
+    },
+    /// [`ReplicationEvent::BrokerUnfenced`].
+    BrokerUnfenced {
+        /// Which broker.
+        broker: BrokerId,
+    },
+    /// [`ReplicationEvent::ProduceAnswered`].
+    ProduceAnswered {
+        /// The leader.
+        broker: BrokerId,
+        /// Which partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// Outcome.
+        #[serde(with = "error_code")]
+        error: ErrorCode,
+        /// Base offset on success.
+        base_offset: i64,
+    },
+    /// [`ReplicationEvent::DelayedRequestLimitReached`].
+    DelayedRequestLimitReached {
+        /// Where.
+        broker: BrokerId,
+        /// Which partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// `"produce"` or `"fetch"`.
+        purgatory: String,
+        /// The limit that was hit.
+        limit: u64,
+    },
+    /// [`ClientEvent::RecordSent`].
+    RecordSent {
+        /// The client.
+        client: u32,
+        /// The record.
+        record_id: u64,
+        /// Destination.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+    },
+    /// [`ClientEvent::RecordAcked`].
+    RecordAcked {
+        /// The client.
+        client: u32,
+        /// The record.
+        record_id: u64,
+        /// Its partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// Its offset.
+        offset: i64,
+    },
+    /// [`ClientEvent::RecordFailed`].
+    RecordFailed {
+        /// The client.
+        client: u32,
+        /// The record.
+        record_id: u64,
+        /// Its partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// Why.
+        #[serde(with = "error_code")]
+        error: ErrorCode,
+    },
+    /// [`ClientEvent::RecordConsumed`].
+    RecordConsumed {
+        /// The client.
+        client: u32,
+        /// Its partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// Its offset.
+        offset: i64,
+        /// The record's id, if it carries one.
+        record_id: Option<u64>,
+        /// The high watermark reported with it.
+        high_watermark: i64,
+    },
+    /// [`ClientEvent::ConsumeFailed`].
+    ConsumeFailed {
+        /// The client.
+        client: u32,
+        /// Its partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// The consumer's position (or the record's offset).
+        offset: i64,
+        /// What went wrong, as the core's `ConsumeError` prints it.
+        error: String,
+    },
+    /// [`ClientEvent::PositionReset`].
+    PositionReset {
+        /// The client.
+        client: u32,
+        /// Its partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// The position before, if there was one.
+        from_offset: Option<i64>,
+        /// The new position.
+        to_offset: i64,
+    },
+    /// A node's `check_invariants` (or the simulator's own checks) failed at this step.
+    InvariantViolation {
+        /// Which node.
+        #[serde(with = "node_id")]
+        node: NodeId,
+        /// What was violated.
+        message: String,
+    },
+}
+
+impl From<ReplicationEvent> for TraceKind {
+    fn from(event: ReplicationEvent) -> Self {
+        match event {
+            ReplicationEvent::Appended { broker, tp, base_offset, last_offset, leader_epoch, as_leader } => {
+                TraceKind::Appended { broker, tp, base_offset, last_offset, leader_epoch, as_leader }
+            }
+            ReplicationEvent::HighWatermarkChanged { broker, tp, high_watermark } => {
+                TraceKind::HighWatermarkChanged { broker, tp, high_watermark }
+            }
+            ReplicationEvent::Truncated { broker, tp, from_offset, to_offset } => {
+                TraceKind::Truncated { broker, tp, from_offset, to_offset }
+            }
+            ReplicationEvent::BecameLeader { broker, tp, leader_epoch } => {
+                TraceKind::BecameLeader { broker, tp, leader_epoch }
+            }
+            ReplicationEvent::BecameFollower { broker, tp, leader, leader_epoch } => {
+                TraceKind::BecameFollower { broker, tp, leader, leader_epoch }
+            }
+            ReplicationEvent::LeaderElected { tp, leader, leader_epoch, unclean } => {
+                TraceKind::LeaderElected { tp, leader, leader_epoch, unclean }
+            }
+            ReplicationEvent::IsrChanged { tp, isr, partition_epoch } => {
+                TraceKind::IsrChanged { tp, isr, partition_epoch }
+            }
+            ReplicationEvent::BrokerFenced { broker } => TraceKind::BrokerFenced { broker },
+            ReplicationEvent::BrokerUnfenced { broker } => TraceKind::BrokerUnfenced { broker },
+            ReplicationEvent::ProduceAnswered { broker, tp, error, base_offset } => {
+                TraceKind::ProduceAnswered { broker, tp, error, base_offset }
+            }
+            ReplicationEvent::DelayedRequestLimitReached { broker, tp, purgatory, limit } => {
+                TraceKind::DelayedRequestLimitReached {
+                    broker,
+                    tp,
+                    purgatory: purgatory.to_owned(),
+                    limit: limit as u64,
+                }
+            }
+        }
+    }
+}
+
+impl From<ClientEvent> for TraceKind {
+    fn from(event: ClientEvent) -> Self {
+        match event {
+            ClientEvent::RecordSent { client, record_id, tp } => {
+                TraceKind::RecordSent { client, record_id, tp }
+            }
+            ClientEvent::RecordAcked { client, record_id, tp, offset } => {
+                TraceKind::RecordAcked { client, record_id, tp, offset }
+            }
+            ClientEvent::RecordFailed { client, record_id, tp, error } => {
+                TraceKind::RecordFailed { client, record_id, tp, error }
+            }
+            ClientEvent::RecordConsumed { client, tp, offset, record_id, high_watermark } => {
+                TraceKind::RecordConsumed { client, tp, offset, record_id, high_watermark }
+            }
+            ClientEvent::ConsumeFailed { client, tp, offset, error } => {
+                TraceKind::ConsumeFailed { client, tp, offset, error: error.to_string() }
+            }
+            ClientEvent::PositionReset { client, tp, from_offset, to_offset } => {
+                TraceKind::PositionReset { client, tp, from_offset, to_offset }
+            }
+        }
+    }
+}
