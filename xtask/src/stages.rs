@@ -15,7 +15,7 @@ use crate::{serve, tools};
 /// One stage: its name (for `--only`) and what it proves.
 const STAGES: &[(&str, &str)] = &[
     ("fmt", "cargo fmt --check over the workspace"),
-    ("clippy", "clippy -D warnings: workspace natively, samsa-web for wasm32"),
+    ("clippy", "clippy -D warnings (workspace natively, samsa-web for wasm32) and rustdoc -D warnings"),
     ("test", "native unit, property, integration and doc tests; benches run once in test mode"),
     ("explore", "samsa-sim explore (release): the safe scenarios over 1,000 seeds each with random faults"),
     ("no_std", "samsa-core without default features for thumbv7em-none-eabihf (no std)"),
@@ -107,9 +107,14 @@ fn clippy(root: &Path) -> StageResult {
     let wasm = run(Command::new("cargo")
         .args(["clippy", "-p", "samsa-web", "--target", "wasm32-unknown-unknown", "--", "-D", "warnings"])
         .current_dir(root));
+    // Every public item is documented; rustdoc also refuses broken or private intra-doc links.
+    let docs = run(Command::new("cargo")
+        .args(["doc", "--workspace", "--no-deps"])
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .current_dir(root));
     let mut tally = Tally::default();
     let mut errors = Vec::new();
-    for r in [native, wasm] {
+    for r in [native, wasm, docs] {
         match r {
             Ok(()) => tally.passed += 1,
             Err(e) => {

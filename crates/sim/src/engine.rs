@@ -15,7 +15,7 @@ mod faults;
 mod snapshot;
 mod workload;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use samsa_core::node::{Effect, NodeId};
@@ -169,6 +169,10 @@ pub struct Simulation {
     max_steps: u64,
     seed: u64,
     nodes: BTreeMap<NodeId, Slot>,
+    /// Every running node's cached next tick as `(time, id)`: the first entry is the tick
+    /// [`Simulation::next`] wants (earliest, then lowest id), found without scanning every node.
+    /// Kept in step by [`Simulation::put_slot`], [`Simulation::take_slot`] and `after_call`.
+    ticks: BTreeSet<(u64, NodeId)>,
     network: Network,
     /// Keyed by (time, sequence): a total order fixed by the order things were scheduled.
     schedule: BTreeMap<(u64, u64), Action>,
@@ -207,6 +211,7 @@ impl Simulation {
             max_steps: config.max_steps,
             seed: config.seed,
             nodes: BTreeMap::new(),
+            ticks: BTreeSet::new(),
             network,
             schedule: BTreeMap::new(),
             next_seq: 0,
@@ -233,7 +238,7 @@ impl Simulation {
             return Err(SimError::DuplicateNode(id));
         }
         let next_tick_ms = node.next_tick_ms();
-        self.nodes.insert(id, Slot::Up { node, next_tick_ms });
+        self.put_slot(id, Slot::Up { node, next_tick_ms });
         Ok(())
     }
 
@@ -340,14 +345,48 @@ impl Simulation {
                 best = Some((t, Next::Deliver));
             }
         }
-        for (&id, slot) in &self.nodes {
-            if let Slot::Up { next_tick_ms: Some(t), .. } = slot {
-                if best.as_ref().is_none_or(|(b, _)| *t < *b) {
-                    best = Some((*t, Next::Tick(id)));
-                }
+        debug_assert!(self.ticks_in_step(), "tick index out of step");
+        if let Some(&(t, id)) = self.ticks.first() {
+            if best.as_ref().is_none_or(|(b, _)| t < *b) {
+                best = Some((t, Next::Tick(id)));
             }
         }
         best
+    }
+
+    /// Whether every running node's tick is in [`Simulation::ticks`] and nothing else is (the debug
+    /// check; it allocates nothing, so debug runs stay fast).
+    fn ticks_in_step(&self) -> bool {
+        let mut count = 0;
+        for (&id, slot) in &self.nodes {
+            if let Slot::Up { next_tick_ms: Some(t), .. } = slot {
+                if !self.ticks.contains(&(*t, id)) {
+                    return false;
+                }
+                count += 1;
+            }
+        }
+        count == self.ticks.len()
+    }
+
+    /// Puts `slot` in place for `id`, keeping the tick index in step.
+    fn put_slot(&mut self, id: NodeId, slot: Slot) {
+        if let Some(Slot::Up { next_tick_ms: Some(t), .. }) = self.nodes.get(&id) {
+            self.ticks.remove(&(*t, id));
+        }
+        if let Slot::Up { next_tick_ms: Some(t), .. } = &slot {
+            self.ticks.insert((*t, id));
+        }
+        self.nodes.insert(id, slot);
+    }
+
+    /// Takes `id`'s slot out, keeping the tick index in step.
+    fn take_slot(&mut self, id: NodeId) -> Option<Slot> {
+        let slot = self.nodes.remove(&id)?;
+        if let Slot::Up { next_tick_ms: Some(t), .. } = &slot {
+            self.ticks.remove(&(*t, id));
+        }
+        Some(slot)
     }
 
     /// When the next step will happen, if anything is left to do.
@@ -450,7 +489,16 @@ impl Simulation {
             Some(Slot::Up { node, next_tick_ms }) => {
                 // A node asking to tick again at (or before) now would spin the clock in place; the
                 // next millisecond is the soonest a timer can usefully fire.
-                *next_tick_ms = node.next_tick_ms().map(|t| t.max(now_ms + 1));
+                let new_tick_ms = node.next_tick_ms().map(|t| t.max(now_ms + 1));
+                if new_tick_ms != *next_tick_ms {
+                    if let Some(t) = *next_tick_ms {
+                        self.ticks.remove(&(t, id));
+                    }
+                    if let Some(t) = new_tick_ms {
+                        self.ticks.insert((t, id));
+                    }
+                    *next_tick_ms = new_tick_ms;
+                }
                 (node.take_effects(), node.check_invariants())
             }
             _ => return Ok(()),
@@ -504,7 +552,7 @@ impl Simulation {
         let Some(Slot::Paused { .. }) = self.nodes.get(&id) else {
             return Ok(());
         };
-        let Some(Slot::Paused { mut node, fail_over, held }) = self.nodes.remove(&id) else {
+        let Some(Slot::Paused { mut node, fail_over, held }) = self.take_slot(id) else {
             return Ok(());
         };
         self.record(TraceKind::NodeResumed { node: id })?;
@@ -512,7 +560,7 @@ impl Simulation {
             node.fail_over(self.clock.now_ms());
             self.record(TraceKind::ControllerFailedOver)?;
         }
-        self.nodes.insert(id, Slot::Up { node, next_tick_ms: None });
+        self.put_slot(id, Slot::Up { node, next_tick_ms: None });
         self.after_call(id)?;
         for in_flight in held {
             self.hand_over(in_flight)?;

@@ -111,8 +111,19 @@ pub struct InFlight {
 }
 
 /// Heap entry: ordered by (delivery time, id) only; ids are unique and increase with every send, so
-/// the order is total and fixed by the seed.
-struct Queued(InFlight);
+/// the order is total and fixed by the seed. The key is copied beside the boxed message so that
+/// sifting the heap compares and moves three words, not a whole `Message`.
+struct Queued {
+    deliver_at_ms: u64,
+    id: u64,
+    in_flight: Box<InFlight>,
+}
+
+impl Queued {
+    fn new(in_flight: InFlight) -> Self {
+        Queued { deliver_at_ms: in_flight.deliver_at_ms, id: in_flight.id, in_flight: Box::new(in_flight) }
+    }
+}
 
 impl PartialEq for Queued {
     fn eq(&self, other: &Self) -> bool {
@@ -128,7 +139,7 @@ impl PartialOrd for Queued {
 impl Ord for Queued {
     fn cmp(&self, other: &Self) -> Ordering {
         // Reversed: BinaryHeap is a max-heap and we want the earliest first.
-        (other.0.deliver_at_ms, other.0.id).cmp(&(self.0.deliver_at_ms, self.0.id))
+        (other.deliver_at_ms, other.id).cmp(&(self.deliver_at_ms, self.id))
     }
 }
 
@@ -176,7 +187,7 @@ pub struct Network {
 
 impl fmt::Debug for Queued {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
+        self.in_flight.fmt(f)
     }
 }
 
@@ -304,7 +315,7 @@ impl Network {
 
     /// When the next message is due, if any.
     pub fn next_delivery_ms(&self) -> Option<u64> {
-        self.queue.peek().map(|q| q.0.deliver_at_ms)
+        self.queue.peek().map(|q| q.deliver_at_ms)
     }
 
     fn latency_ms(&mut self, from: NodeId, to: NodeId) -> u64 {
@@ -346,22 +357,22 @@ impl Network {
             let copy_at_ms = now_ms.saturating_add(self.latency_ms(from, to));
             let copy =
                 InFlight { id: copy_id, from, to, deliver_at_ms: copy_at_ms, message: message.clone() };
-            self.queue.push(Queued(copy));
+            self.queue.push(Queued::new(copy));
             Some((copy_id, copy_at_ms))
         } else {
             None
         };
-        self.queue.push(Queued(InFlight { id, from, to, deliver_at_ms, message }));
+        self.queue.push(Queued::new(InFlight { id, from, to, deliver_at_ms, message }));
         SendOutcome::Queued { id, deliver_at_ms, duplicate }
     }
 
     /// Takes the next message due at or before `now_ms`. `Err` carries a message lost because its link
     /// was cut while it was in flight.
     pub fn poll_due(&mut self, now_ms: u64) -> Option<Result<InFlight, InFlight>> {
-        if self.queue.peek()?.0.deliver_at_ms > now_ms {
+        if self.queue.peek()?.deliver_at_ms > now_ms {
             return None;
         }
-        let Queued(in_flight) = self.queue.pop()?;
+        let in_flight = *self.queue.pop()?.in_flight;
         if self.is_cut(in_flight.from, in_flight.to) {
             Some(Err(in_flight))
         } else {

@@ -5,11 +5,13 @@
 //! `ClientEvent` (mirrored in [`TraceKind`]); a workload send; an invariant violation. The checker reads
 //! these; the UI shows them; the hash of their bytes tells two runs apart.
 //!
-//! Byte stability: each event is serialized by serde_json with fields in declaration order, integers
+//! Byte stability: each event is serialized by serde_json (the most frequent ones by `fast`, which
+//! writes the same bytes by hand) with fields in declaration order, integers
 //! as integers and the few rates as shortest round-trip floats (ryu), so the bytes — and hence the
 //! trace hash — are the same natively and in wasm. The hash is FNV-1a 64 (Fowler, Noll, Vo; the
 //! `0xcbf29ce484222325` offset basis and `0x100000001b3` prime) over every line including its `\n`.
 
+mod fast;
 pub mod ids;
 mod kind;
 
@@ -170,7 +172,9 @@ impl Trace {
             return Ok(());
         }
         self.line.clear();
-        serde_json::to_writer(&mut self.line, &event).map_err(TraceError::Serialize)?;
+        if !fast::write_event(&event, &mut self.line) {
+            serde_json::to_writer(&mut self.line, &event).map_err(TraceError::Serialize)?;
+        }
         self.line.push(b'\n');
         self.hash.update(&self.line);
         self.recorded += 1;

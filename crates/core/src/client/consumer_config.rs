@@ -3,7 +3,8 @@
 
 use alloc::string::{String, ToString};
 
-use super::config::{parse_int_at_least, parse_long_non_negative, parse_one_of, ClientConfigError};
+use super::config::ClientConfigError;
+use crate::config::{parse_int_at_least, parse_long_at_least, parse_one_of};
 
 /// Kafka's default `fetch.max.wait.ms`.
 pub const DEFAULT_FETCH_MAX_WAIT_MS: u64 = 500;
@@ -89,8 +90,8 @@ impl ConsumerConfig {
             }
             "request.timeout.ms" => self.request_timeout_ms = parse_int_at_least(name, value, 0)?.into(),
             // LONG, atLeast(0).
-            "retry.backoff.ms" => self.retry_backoff_ms = parse_long_non_negative(name, value)?,
-            "metadata.max.age.ms" => self.metadata_max_age_ms = parse_long_non_negative(name, value)?,
+            "retry.backoff.ms" => self.retry_backoff_ms = parse_long_at_least(name, value, 0)?,
+            "metadata.max.age.ms" => self.metadata_max_age_ms = parse_long_at_least(name, value, 0)?,
             _ => return Err(ClientConfigError::UnknownName { name: name.into() }),
         }
         Ok(())

@@ -9,7 +9,7 @@
 //! batching and idempotence (KIP-98); the queue and in-flight map are where that goes.
 //!
 //! Cost per record is O(log n) in the records held: queues are per partition (keyed by an interned
-//! [`PartitionRef`], not a topic name), deadlines and backoffs sit in ordered sets, and a drain merges
+//! `PartitionRef`, not a topic name), deadlines and backoffs sit in ordered sets, and a drain merges
 //! the partitions' heads in send order instead of walking every queued record.
 
 use alloc::collections::{BTreeMap, BinaryHeap, VecDeque};

@@ -4,7 +4,8 @@
 use alloc::format;
 use alloc::string::{String, ToString};
 
-use super::config::{parse_int_at_least, parse_long_non_negative, parse_one_of, ClientConfigError};
+use super::config::ClientConfigError;
+use crate::config::{parse_int_at_least, parse_long_at_least, parse_one_of};
 use crate::partitioner::NullKeyStrategy;
 use crate::replication::messages::Acks;
 
@@ -120,10 +121,10 @@ impl ProducerConfig {
                 self.max_in_flight_requests_per_connection = parse_int_at_least(name, value, 1)?
             }
             // LONG, atLeast(0).
-            "retry.backoff.ms" => self.retry_backoff_ms = parse_long_non_negative(name, value)?,
-            "metadata.max.age.ms" => self.metadata_max_age_ms = parse_long_non_negative(name, value)?,
-            "buffer.memory" => self.buffer_memory = parse_long_non_negative(name, value)?,
-            "max.block.ms" => self.max_block_ms = parse_long_non_negative(name, value)?,
+            "retry.backoff.ms" => self.retry_backoff_ms = parse_long_at_least(name, value, 0)?,
+            "metadata.max.age.ms" => self.metadata_max_age_ms = parse_long_at_least(name, value, 0)?,
+            "buffer.memory" => self.buffer_memory = parse_long_at_least(name, value, 0)?,
+            "max.block.ms" => self.max_block_ms = parse_long_at_least(name, value, 0)?,
             "partitioner.class" => self.partitioner = parse_partitioner(name, value)?,
             _ => return Err(ClientConfigError::UnknownName { name: name.into() }),
         }

@@ -5,11 +5,13 @@
 //! `ConfigException`, so the playground shows the same sentence a `kafka-configs.sh --alter` would.
 
 use alloc::borrow::ToOwned;
-use alloc::format;
 use alloc::string::{String, ToString};
 use core::fmt;
 
-use crate::error::ErrorCode;
+pub use crate::config::ConfigError;
+use crate::config::{
+    at_least, parse_int_at_least, parse_list_in, parse_long, parse_long_at_least, parse_one_of,
+};
 use crate::record_batch::TimestampType;
 
 /// Kafka's `cleanup.policy`: what the log does with old segments.
@@ -103,81 +105,10 @@ impl Default for LogConfig {
     }
 }
 
-/// A config that could not be set, worded as Kafka's `ConfigException`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ConfigError {
-    /// The name is a topic config, the value is not valid for it.
-    InvalidValue {
-        /// Kafka's config name, e.g. `segment.bytes`.
-        name: String,
-        /// The rejected value as given.
-        value: String,
-        /// Kafka's reason, e.g. `Not a number of type INT` or `Value must be at least 14`.
-        reason: String,
-    },
-    /// No topic config has this name.
-    UnknownName {
-        /// The name given.
-        name: String,
-    },
-}
-
-impl ConfigError {
-    /// `INVALID_CONFIG`, as Kafka's `AlterConfigs` / `CreateTopics` answer.
-    pub fn error_code(&self) -> ErrorCode {
-        ErrorCode::InvalidConfig
-    }
-
-    fn invalid(name: &str, value: &str, reason: impl Into<String>) -> Self {
-        ConfigError::InvalidValue { name: name.to_owned(), value: value.to_owned(), reason: reason.into() }
-    }
-}
-
-impl core::error::Error for ConfigError {}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ConfigError::InvalidValue { name, value, reason } => {
-                write!(f, "Invalid value {value} for configuration {name}: {reason}")
-            }
-            ConfigError::UnknownName { name } => write!(f, "Unknown topic config name: {name}"),
-        }
-    }
-}
-
-/// Parses Kafka's `INT`: trimmed, a 32-bit signed integer, at least `min`.
-fn parse_int(name: &str, value: &str, min: i32) -> Result<i32, ConfigError> {
-    let parsed: i32 =
-        value.trim().parse().map_err(|_| ConfigError::invalid(name, value, "Not a number of type INT"))?;
-    at_least(name, value, i64::from(parsed), i64::from(min))?;
-    Ok(parsed)
-}
-
-/// Parses Kafka's `LONG`: trimmed, a 64-bit signed integer, at least `min` when given.
-fn parse_long(name: &str, value: &str, min: Option<i64>) -> Result<i64, ConfigError> {
-    let parsed: i64 =
-        value.trim().parse().map_err(|_| ConfigError::invalid(name, value, "Not a number of type LONG"))?;
-    if let Some(min) = min {
-        at_least(name, value, parsed, min)?;
-    }
-    Ok(parsed)
-}
-
-/// Kafka's `Range.atLeast` validator.
-fn at_least(name: &str, value: &str, parsed: i64, min: i64) -> Result<(), ConfigError> {
-    if parsed < min {
-        return Err(ConfigError::invalid(name, value, format!("Value must be at least {min}")));
-    }
-    Ok(())
-}
-
-/// A non-negative `LONG` (validated `atLeast(0)`), as `u64`.
-fn parse_non_negative(name: &str, value: &str) -> Result<u64, ConfigError> {
-    let parsed = parse_long(name, value, Some(0))?;
-    // atLeast(0) just passed, so the conversion cannot fail; map anyway rather than unwrap.
-    u64::try_from(parsed).map_err(|_| ConfigError::invalid(name, value, "Value must be at least 0"))
-}
+/// `cleanup.policy`'s allowed elements, in the order `parse_cleanup_policy` reads their indexes.
+const CLEANUP_POLICIES: &[&str] = &["compact", "delete"];
+/// `message.timestamp.type`'s allowed values, in the order `parse_timestamp_type` reads their index.
+const TIMESTAMP_TYPES: &[&str] = &["CreateTime", "LogAppendTime"];
 
 /// `-1` (or, for `retention.bytes`, any negative) is Kafka's "unlimited".
 fn optional_limit(parsed: i64) -> Option<u64> {
@@ -185,30 +116,22 @@ fn optional_limit(parsed: i64) -> Option<u64> {
 }
 
 fn parse_cleanup_policy(name: &str, value: &str) -> Result<CleanupPolicy, ConfigError> {
-    // Kafka's LIST type splits on commas with surrounding whitespace; `ValidList.in("compact",
-    // "delete")` then checks every element.
-    let (mut compact, mut delete) = (false, false);
-    for item in value.trim().split(',').map(str::trim) {
-        match item {
-            "compact" => compact = true,
-            "delete" => delete = true,
-            other => return Err(ConfigError::invalid(name, other, "String must be one of: compact, delete")),
-        }
-    }
+    // Kafka's LIST type with `ValidList.in("compact", "delete")`: every element must be one of them.
+    let items = parse_list_in(name, value, CLEANUP_POLICIES)?;
+    let (compact, delete) = (items.contains(&0), items.contains(&1));
     Ok(match (compact, delete) {
         (true, true) => CleanupPolicy::CompactDelete,
         (true, false) => CleanupPolicy::Compact,
-        // The loop ran at least once (split yields one item even for ""), so one flag is set.
+        // The list has at least one element (split yields one item even for ""), so one flag is set.
         _ => CleanupPolicy::Delete,
     })
 }
 
 fn parse_timestamp_type(name: &str, value: &str) -> Result<TimestampType, ConfigError> {
-    match value.trim() {
-        "CreateTime" => Ok(TimestampType::CreateTime),
-        "LogAppendTime" => Ok(TimestampType::LogAppendTime),
-        _ => Err(ConfigError::invalid(name, value, "String must be one of: CreateTime, LogAppendTime")),
-    }
+    Ok(match parse_one_of(name, value, TIMESTAMP_TYPES)? {
+        0 => TimestampType::CreateTime,
+        _ => TimestampType::LogAppendTime,
+    })
 }
 
 fn timestamp_type_name(timestamp_type: TimestampType) -> &'static str {
@@ -242,34 +165,26 @@ impl LogConfig {
         match name {
             "cleanup.policy" => self.cleanup_policy = parse_cleanup_policy(name, value)?,
             // `delete.retention.ms`, `min.compaction.lag.ms`: LONG, atLeast(0).
-            "delete.retention.ms" => self.delete_retention_ms = parse_non_negative(name, value)?,
-            "min.compaction.lag.ms" => self.min_compaction_lag_ms = parse_non_negative(name, value)?,
+            "delete.retention.ms" => self.delete_retention_ms = parse_long_at_least(name, value, 0)?,
+            "min.compaction.lag.ms" => self.min_compaction_lag_ms = parse_long_at_least(name, value, 0)?,
             // INT, atLeast(0).
-            "max.message.bytes" => {
-                let parsed = parse_int(name, value, 0)?;
-                self.max_message_bytes = u32::try_from(parsed)
-                    .map_err(|_| ConfigError::invalid(name, value, "Value must be at least 0"))?;
-            }
+            "max.message.bytes" => self.max_message_bytes = parse_int_at_least(name, value, 0)?,
             "message.timestamp.type" => {
                 self.message_timestamp_type = parse_timestamp_type(name, value)?;
             }
             // LONG without a validator: every negative value means unlimited.
-            "retention.bytes" => self.retention_bytes = optional_limit(parse_long(name, value, None)?),
+            "retention.bytes" => self.retention_bytes = optional_limit(parse_long(name, value)?),
             // LONG, atLeast(-1): -1 means unlimited.
-            "retention.ms" => self.retention_ms = optional_limit(parse_long(name, value, Some(-1))?),
+            "retention.ms" => {
+                let parsed = parse_long(name, value)?;
+                at_least(name, value, parsed, -1)?;
+                self.retention_ms = optional_limit(parsed);
+            }
             // INT, atLeast(LegacyRecord.RECORD_OVERHEAD_V0 = 14).
-            "segment.bytes" => {
-                let parsed = parse_int(name, value, MIN_SEGMENT_BYTES as i32)?;
-                self.segment_bytes = u32::try_from(parsed)
-                    .map_err(|_| ConfigError::invalid(name, value, "Value must be at least 14"))?;
-            }
+            "segment.bytes" => self.segment_bytes = parse_int_at_least(name, value, MIN_SEGMENT_BYTES)?,
             // LONG, atLeast(1).
-            "segment.ms" => {
-                let parsed = parse_long(name, value, Some(1))?;
-                self.segment_ms = u64::try_from(parsed)
-                    .map_err(|_| ConfigError::invalid(name, value, "Value must be at least 1"))?;
-            }
-            _ => return Err(ConfigError::UnknownName { name: name.to_owned() }),
+            "segment.ms" => self.segment_ms = parse_long_at_least(name, value, 1)?,
+            _ => return Err(ConfigError::UnknownTopicConfig { name: name.to_owned() }),
         }
         Ok(())
     }
@@ -294,6 +209,7 @@ impl LogConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
     use alloc::vec::Vec;
 
     #[test]

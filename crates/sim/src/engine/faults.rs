@@ -235,13 +235,13 @@ impl Simulation {
     /// Crashes a running or paused node: it keeps only what [`crate::sim_node::SimNode::crash`]
     /// says survives; messages to it are dropped until [`Simulation::restart`].
     pub fn crash(&mut self, id: NodeId, power_loss: bool) -> Result<(), SimError> {
-        match self.nodes.remove(&id) {
+        match self.take_slot(id) {
             Some(Slot::Up { node, .. }) => {
-                self.nodes.insert(id, Slot::Down(node.crash(power_loss)));
+                self.put_slot(id, Slot::Down(node.crash(power_loss)));
                 self.record(TraceKind::NodeCrashed { node: id, power_loss })
             }
             Some(Slot::Paused { node, held, .. }) => {
-                self.nodes.insert(id, Slot::Down(node.crash(power_loss)));
+                self.put_slot(id, Slot::Down(node.crash(power_loss)));
                 self.record(TraceKind::NodeCrashed { node: id, power_loss })?;
                 // What waited in the dead process's socket buffers is gone with it.
                 for m in held {
@@ -258,7 +258,7 @@ impl Simulation {
                 Ok(())
             }
             Some(down @ Slot::Down(_)) => {
-                self.nodes.insert(id, down);
+                self.put_slot(id, down);
                 self.record(TraceKind::FaultSkipped {
                     action: "crash".to_owned(),
                     reason: format!("{id} is down"),
@@ -270,15 +270,15 @@ impl Simulation {
 
     /// Restarts a crashed node from what survived.
     pub fn restart(&mut self, id: NodeId) -> Result<(), SimError> {
-        match self.nodes.remove(&id) {
+        match self.take_slot(id) {
             Some(Slot::Down(dormant)) => {
                 let node = dormant.restart(self.clock.now_ms());
-                self.nodes.insert(id, Slot::Up { node, next_tick_ms: None });
+                self.put_slot(id, Slot::Up { node, next_tick_ms: None });
                 self.record(TraceKind::NodeRestarted { node: id })?;
                 self.after_call(id)
             }
             Some(other) => {
-                self.nodes.insert(id, other);
+                self.put_slot(id, other);
                 self.record(TraceKind::FaultSkipped {
                     action: "restart".to_owned(),
                     reason: format!("{id} is not down"),
@@ -290,15 +290,15 @@ impl Simulation {
 
     /// Pauses a running node for `duration_ms`; with `fail_over`, it resumes as a new active controller.
     pub fn pause(&mut self, id: NodeId, duration_ms: u64, fail_over: bool) -> Result<(), SimError> {
-        match self.nodes.remove(&id) {
+        match self.take_slot(id) {
             Some(Slot::Up { node, .. }) => {
-                self.nodes.insert(id, Slot::Paused { node, fail_over, held: Vec::new() });
+                self.put_slot(id, Slot::Paused { node, fail_over, held: Vec::new() });
                 let until_ms = self.clock.now_ms().saturating_add(duration_ms);
                 self.schedule_action(until_ms, Action::Resume(id));
                 self.record(TraceKind::NodePaused { node: id, until_ms })
             }
             Some(other) => {
-                self.nodes.insert(id, other);
+                self.put_slot(id, other);
                 self.record(TraceKind::FaultSkipped {
                     action: "pause".to_owned(),
                     reason: format!("{id} is not running"),

@@ -1,10 +1,12 @@
-//! Kafka configs in scenario files, by Kafka's names, validated by samsa-core's parsers where it has
-//! them (topic log configs, producer, consumer) and here for the replication configs it keeps as plain
-//! fields. Errors use Kafka's `ConfigException` wording: "Invalid value 2 for configuration acks: …".
+//! Kafka configs in scenario files, by Kafka's names, validated by samsa-core: its `set` methods where
+//! it has them (topic log configs, producer, consumer), and its `ConfigDef` parsers here for the
+//! replication configs it keeps as plain fields. Errors use Kafka's `ConfigException` wording:
+//! "Invalid value 2 for configuration acks: …".
 
 use std::collections::BTreeMap;
 
 use samsa_core::client::{ConsumerConfig, ProducerConfig};
+use samsa_core::config::{parse_bool, parse_int_at_least, parse_long_at_least, ConfigError};
 use samsa_core::replication::config::{BrokerConfig, ControllerConfig, TopicConfig};
 use toml::{Spanned, Value};
 
@@ -28,37 +30,6 @@ fn field(path: &str, name: &str) -> String {
     format!("{path}[\"{name}\"]")
 }
 
-fn invalid(name: &str, value: &str, reason: &str) -> String {
-    format!("Invalid value {value} for configuration {name}: {reason}")
-}
-
-/// Kafka's `LONG` with `atLeast(min)`.
-fn long_at_least(name: &str, value: &str, min: u64) -> Result<u64, String> {
-    let parsed: i64 = value.trim().parse().map_err(|_| invalid(name, value, "Not a number of type LONG"))?;
-    u64::try_from(parsed)
-        .ok()
-        .filter(|&v| v >= min)
-        .ok_or_else(|| invalid(name, value, &format!("Value must be at least {min}")))
-}
-
-/// Kafka's `INT` with `atLeast(min)`.
-fn int_at_least(name: &str, value: &str, min: u32) -> Result<u32, String> {
-    let parsed: i32 = value.trim().parse().map_err(|_| invalid(name, value, "Not a number of type INT"))?;
-    u32::try_from(parsed)
-        .ok()
-        .filter(|&v| v >= min)
-        .ok_or_else(|| invalid(name, value, &format!("Value must be at least {min}")))
-}
-
-/// Kafka's `BOOLEAN`.
-fn boolean(name: &str, value: &str) -> Result<bool, String> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "true" => Ok(true),
-        "false" => Ok(false),
-        _ => Err(invalid(name, value, "Expected value to be either true or false")),
-    }
-}
-
 /// Topic configs: `min.insync.replicas`, `unclean.leader.election.enable`, and every log config
 /// samsa-core's `LogConfig::set` knows (`segment.bytes`, `retention.ms`, `cleanup.policy`, …).
 pub fn topic_config(lines: &Lines<'_>, path: &str, map: &ConfigMap) -> Result<TopicConfig, ScenarioError> {
@@ -68,13 +39,13 @@ pub fn topic_config(lines: &Lines<'_>, path: &str, map: &ConfigMap) -> Result<To
         let v = text(lines, &path, value)?;
         let result = match name.as_str() {
             // TopicConfig: INT, atLeast(1).
-            "min.insync.replicas" => int_at_least(name, &v, 1).map(|n| config.min_insync_replicas = n),
+            "min.insync.replicas" => parse_int_at_least(name, &v, 1).map(|n| config.min_insync_replicas = n),
             "unclean.leader.election.enable" => {
-                boolean(name, &v).map(|b| config.unclean_leader_election_enable = b)
+                parse_bool(name, &v).map(|b| config.unclean_leader_election_enable = b)
             }
-            _ => config.log.set(name, &v).map_err(|e| e.to_string()),
+            _ => config.log.set(name, &v),
         };
-        result.map_err(|message| lines.error(path, value.span(), message))?;
+        result.map_err(|e| lines.error(path, value.span(), e.to_string()))?;
     }
     Ok(config)
 }
@@ -127,35 +98,38 @@ pub fn broker_config(
         let v = text(lines, &path, value)?;
         let n = name.as_str();
         let result = match n {
-            "replica.lag.time.max.ms" => long_at_least(n, &v, 0).map(|x| broker.replica_lag_time_max_ms = x),
-            "replica.fetch.wait.max.ms" => {
-                long_at_least(n, &v, 0).map(|x| broker.replica_fetch_wait_max_ms = x)
+            "replica.lag.time.max.ms" => {
+                parse_long_at_least(n, &v, 0).map(|x| broker.replica_lag_time_max_ms = x)
             }
-            "replica.fetch.max.bytes" => int_at_least(n, &v, 0).map(|x| broker.replica_fetch_max_bytes = x),
+            "replica.fetch.wait.max.ms" => {
+                parse_long_at_least(n, &v, 0).map(|x| broker.replica_fetch_wait_max_ms = x)
+            }
+            "replica.fetch.max.bytes" => {
+                parse_int_at_least(n, &v, 0).map(|x| broker.replica_fetch_max_bytes = x)
+            }
             "replica.fetch.backoff.ms" => {
-                long_at_least(n, &v, 0).map(|x| broker.replica_fetch_backoff_ms = x)
+                parse_long_at_least(n, &v, 0).map(|x| broker.replica_fetch_backoff_ms = x)
             }
             "broker.heartbeat.interval.ms" => {
-                long_at_least(n, &v, 1).map(|x| broker.broker_heartbeat_interval_ms = x)
+                parse_long_at_least(n, &v, 1).map(|x| broker.broker_heartbeat_interval_ms = x)
             }
-            "broker.session.timeout.ms" => long_at_least(n, &v, 1).map(|x| {
+            "broker.session.timeout.ms" => parse_long_at_least(n, &v, 1).map(|x| {
                 broker.broker_session_timeout_ms = x;
                 controller.broker_session_timeout_ms = x;
             }),
-            "request.timeout.ms" => long_at_least(n, &v, 0).map(|x| broker.request_timeout_ms = x),
-            "replica.high.watermark.checkpoint.interval.ms" => {
-                long_at_least(n, &v, 1).map(|x| broker.replica_high_watermark_checkpoint_interval_ms = x)
-            }
+            "request.timeout.ms" => parse_long_at_least(n, &v, 0).map(|x| broker.request_timeout_ms = x),
+            "replica.high.watermark.checkpoint.interval.ms" => parse_long_at_least(n, &v, 1)
+                .map(|x| broker.replica_high_watermark_checkpoint_interval_ms = x),
             "log.retention.check.interval.ms" => {
-                long_at_least(n, &v, 1).map(|x| broker.log_retention_check_interval_ms = x)
+                parse_long_at_least(n, &v, 1).map(|x| broker.log_retention_check_interval_ms = x)
             }
             // Not a Kafka config: reproduces the pre-KIP-101 truncation bug, for checker tests only.
             "samsa.unsafe.truncate.to.high.watermark" => {
-                boolean(n, &v).map(|b| broker.unsafe_truncate_to_high_watermark = b)
+                parse_bool(n, &v).map(|b| broker.unsafe_truncate_to_high_watermark = b)
             }
-            _ => Err(format!("The configuration '{name}' was supplied but isn't a known config.")),
+            _ => Err(ConfigError::UnknownName { name: name.clone() }),
         };
-        result.map_err(|message| lines.error(path, value.span(), message))?;
+        result.map_err(|e| lines.error(path, value.span(), e.to_string()))?;
     }
     Ok((broker, controller))
 }

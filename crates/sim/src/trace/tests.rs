@@ -147,3 +147,95 @@ fn counter_only_counts_without_hashing() {
     assert_eq!(trace.hash(), Fnv1a64::OFFSET_BASIS, "nothing hashed");
     assert!(Trace::hash_only().is_hashing());
 }
+
+/// The hand-written JSON of the frequent events is byte for byte serde_json's, for every node id
+/// form, every API, extreme integers and a topic that needs escaping (which falls back to serde).
+#[test]
+fn fast_writer_matches_serde_json_byte_for_byte() {
+    let nodes = [
+        NodeId::Broker(0),
+        NodeId::Broker(-7),
+        NodeId::Broker(i32::MAX),
+        NodeId::Controller,
+        NodeId::Client(u32::MAX),
+    ];
+    let apis = [
+        Api::MetadataRequest,
+        Api::MetadataResponse,
+        Api::Produce,
+        Api::ProduceResponse,
+        Api::Fetch,
+        Api::FetchResponse,
+        Api::OffsetsForLeaderEpoch,
+        Api::OffsetsForLeaderEpochResponse,
+        Api::BrokerHeartbeat,
+        Api::BrokerHeartbeatResponse,
+        Api::AlterPartition,
+        Api::AlterPartitionResponse,
+    ];
+    let topics = ["orders", "a.b_c-d", "quote\"d", "back\\slash", "tab\there", "ünï"];
+    let mut kinds = Vec::new();
+    for (i, &from) in nodes.iter().enumerate() {
+        for (j, &api) in apis.iter().enumerate() {
+            let to = nodes[(i + j) % nodes.len()];
+            let msg_id = [0, 9, 10, u64::MAX][j % 4];
+            kinds.push(TraceKind::MessageSent { msg_id, from, to, api, deliver_at_ms: msg_id / 3 });
+            kinds.push(TraceKind::MessageDelivered { msg_id, from, to, api });
+        }
+    }
+    for (i, topic) in topics.iter().enumerate() {
+        let tp = TopicPartition { topic: (*topic).to_owned(), partition: [0, 11, -1, i32::MAX][i % 4] };
+        for value in [0, 1, -1, 99, i64::MIN, i64::MAX] {
+            kinds.push(TraceKind::HighWatermarkChanged {
+                broker: i32::MIN,
+                tp: tp.clone(),
+                high_watermark: value,
+            });
+            kinds.push(TraceKind::Appended {
+                broker: 3,
+                tp: tp.clone(),
+                base_offset: value,
+                last_offset: value.wrapping_add(5),
+                leader_epoch: i32::MIN,
+                as_leader: value % 2 == 0,
+            });
+        }
+    }
+    for (i, topic) in topics.iter().enumerate() {
+        let tp = TopicPartition { topic: (*topic).to_owned(), partition: i as i32 };
+        for (j, &error) in ErrorCode::ALL.iter().enumerate() {
+            let base_offset = [-1, 0, i64::MAX][j % 3];
+            kinds.push(TraceKind::ProduceAnswered { broker: 2, tp: tp.clone(), error, base_offset });
+        }
+        for (j, value) in [0, 1, u64::MAX].into_iter().enumerate() {
+            let (client, record_id) = ([0, 7, u32::MAX][j], value);
+            let key = [None, Some(0), Some(u64::MAX)][(i + j) % 3];
+            kinds.push(TraceKind::WorkloadSend { client, record_id, key, value_bytes: client });
+            kinds.push(TraceKind::RecordSent { client, record_id, tp: tp.clone() });
+            kinds.push(TraceKind::RecordAcked { client, record_id, tp: tp.clone(), offset: -(j as i64) });
+            kinds.push(TraceKind::RecordConsumed {
+                client,
+                tp: tp.clone(),
+                offset: i64::MAX,
+                record_id: [None, Some(value)][j % 2],
+                high_watermark: i64::MIN,
+            });
+        }
+    }
+    kinds.extend(sample().into_iter().map(|event| event.kind));
+    let mut handled = 0;
+    for (n, kind) in kinds.into_iter().enumerate() {
+        let event = TraceEvent { step: [0, 7, u64::MAX][n % 3], t_ms: n as u64 * 1001, kind };
+        let mut fast = b"prefix".to_vec();
+        if super::fast::write_event(&event, &mut fast) {
+            handled += 1;
+            let mut expected = b"prefix".to_vec();
+            serde_json::to_writer(&mut expected, &event).unwrap();
+            assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(expected).unwrap());
+        } else {
+            assert_eq!(fast, b"prefix", "an unhandled event writes nothing");
+        }
+    }
+    // Every message event and all but the escaped topics' events take the fast path.
+    assert!(handled >= 2 * nodes.len() * apis.len() + 2 * 6 * 3, "{handled}");
+}

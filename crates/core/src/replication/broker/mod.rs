@@ -38,6 +38,9 @@ pub struct Broker {
     next_high_watermark_checkpoint_ms: u64,
     next_correlation_id: u64,
     effects: Vec<Effect>,
+    /// How many replicas' cached invariant checks fail: zero on every healthy step, which makes
+    /// [`Broker::check_invariants`] O(1) then.
+    failing_replicas: usize,
 }
 
 impl Broker {
@@ -55,6 +58,7 @@ impl Broker {
         high_watermark_checkpoint: BTreeMap<TopicPartition, i64>,
         now_ms: u64,
     ) -> Self {
+        let failing_replicas = partitions.values().filter(|p| p.cached_invariants().is_err()).count();
         let next_high_watermark_checkpoint_ms =
             now_ms.saturating_add(config.replica_high_watermark_checkpoint_interval_ms);
         Broker {
@@ -72,6 +76,7 @@ impl Broker {
             next_high_watermark_checkpoint_ms,
             next_correlation_id: 0,
             effects: Vec::new(),
+            failing_replicas,
         }
     }
 
@@ -116,10 +121,19 @@ impl Broker {
     }
 
     /// Checks every replica's invariants (HW ≤ LEO, epoch cache ascending, a leader's epoch cache at
-    /// its epoch); the simulator calls it after every step.
+    /// its epoch); the simulator calls it after every step. Each replica's check runs when the replica
+    /// changes and is cached, so this costs O(replicas changed), not O(replicas).
     pub fn check_invariants(&self) -> Result<(), String> {
+        debug_assert_eq!(
+            self.failing_replicas,
+            self.partitions.values().filter(|p| p.cached_invariants().is_err()).count(),
+            "failing replica count out of step"
+        );
+        if self.failing_replicas == 0 {
+            return Ok(());
+        }
         for partition in self.partitions.values() {
-            partition.check_invariants().map_err(|e| alloc::format!("broker {}: {e}", self.id))?;
+            partition.cached_invariants().map_err(|e| alloc::format!("broker {}: {e}", self.id))?;
         }
         Ok(())
     }
@@ -131,10 +145,12 @@ impl Broker {
         tp: &TopicPartition,
         f: impl FnOnce(&mut Partition, &mut Ctx<'_>) -> R,
     ) -> Option<R> {
-        let Broker { id, config, partitions, effects, next_correlation_id, .. } = self;
+        let Broker { id, config, partitions, effects, next_correlation_id, failing_replicas, .. } = self;
         let partition = partitions.get_mut(tp)?;
         let mut ctx = Ctx { now_ms, broker: *id, config, effects, next_correlation_id };
-        Some(f(partition, &mut ctx))
+        let result = f(partition, &mut ctx);
+        partition.refresh_next_tick(failing_replicas);
+        Some(result)
     }
 
     /// Kafka's answer for a partition this broker has no replica of.
@@ -166,21 +182,34 @@ impl Broker {
     }
 
     fn on_fetch(&mut self, now_ms: u64, from: NodeId, request: FetchRequest) {
-        if !self.partitions.contains_key(&request.tp) {
-            let error = self.missing_partition_error(&request.tp);
-            let response = FetchResponse {
-                correlation_id: request.correlation_id,
-                tp: request.tp,
-                error,
-                high_watermark: -1,
-                log_start_offset: -1,
-                records: Vec::new(),
-            };
-            self.send(from, Message::FetchResponse(response));
+        // One lookup and no copy of the partition name: fetches are the most frequent request.
+        let Broker { id, config, partitions, effects, next_correlation_id, failing_replicas, .. } = self;
+        if let Some(partition) = partitions.get_mut(&request.tp) {
+            let mut ctx = Ctx { now_ms, broker: *id, config, effects, next_correlation_id };
+            partition.handle_fetch(from, request, &mut ctx);
+            partition.refresh_next_tick(failing_replicas);
             return;
         }
-        let tp = request.tp.clone();
-        self.with_partition(now_ms, &tp, |p, ctx| p.handle_fetch(from, request, ctx));
+        let error = self.missing_partition_error(&request.tp);
+        let response = FetchResponse {
+            correlation_id: request.correlation_id,
+            tp: request.tp,
+            error,
+            high_watermark: -1,
+            log_start_offset: -1,
+            records: Vec::new(),
+        };
+        self.send(from, Message::FetchResponse(response));
+    }
+
+    /// A follower's fetch answered: one lookup, no copy of the partition name.
+    fn on_follower_fetch_response(&mut self, now_ms: u64, response: FetchResponse) {
+        let Broker { id, config, partitions, effects, next_correlation_id, failing_replicas, .. } = self;
+        if let Some(partition) = partitions.get_mut(&response.tp) {
+            let mut ctx = Ctx { now_ms, broker: *id, config, effects, next_correlation_id };
+            partition.handle_follower_fetch_response(response, &mut ctx);
+            partition.refresh_next_tick(failing_replicas);
+        }
     }
 
     fn on_offsets_for_leader_epoch(
@@ -235,6 +264,7 @@ impl Broker {
         for (name, config) in topics {
             for partition in self.partitions.values_mut().filter(|p| p.tp().topic == name) {
                 partition.set_config(config.clone());
+                partition.refresh_next_tick(&mut self.failing_replicas);
             }
             self.topics.insert(name, config);
         }
@@ -250,7 +280,9 @@ impl Broker {
                 return;
             }
             let config = self.topics.get(&tp.topic).cloned().unwrap_or_default();
-            self.partitions.insert(tp.clone(), Partition::new(tp.clone(), config, now_ms, &self.config));
+            let partition = Partition::new(tp.clone(), config, now_ms, &self.config);
+            self.failing_replicas += usize::from(partition.cached_invariants().is_err());
+            self.partitions.insert(tp.clone(), partition);
         }
         self.with_partition(now_ms, tp, |p, ctx| p.apply_state(state, ctx));
     }
@@ -279,10 +311,7 @@ impl Node for Broker {
             }
             Message::Produce(request) => self.on_produce(now_ms, from, request),
             Message::Fetch(request) => self.on_fetch(now_ms, from, request),
-            Message::FetchResponse(response) => {
-                let tp = response.tp.clone();
-                self.with_partition(now_ms, &tp, |p, ctx| p.handle_follower_fetch_response(response, ctx));
-            }
+            Message::FetchResponse(response) => self.on_follower_fetch_response(now_ms, response),
             Message::OffsetsForLeaderEpoch {
                 correlation_id, tp, current_leader_epoch, leader_epoch, ..
             } => {
@@ -337,17 +366,18 @@ impl Node for Broker {
             self.next_high_watermark_checkpoint_ms =
                 now_ms.saturating_add(self.config.replica_high_watermark_checkpoint_interval_ms.max(1));
         }
-        let Broker { id, config, partitions, effects, next_correlation_id, .. } = self;
+        let Broker { id, config, partitions, effects, next_correlation_id, failing_replicas, .. } = self;
         for partition in partitions.values_mut() {
-            if partition.next_tick_ms() <= now_ms {
+            if partition.cached_next_tick_ms() <= now_ms {
                 let mut ctx = Ctx { now_ms, broker: *id, config, effects, next_correlation_id };
                 partition.on_tick(&mut ctx);
+                partition.refresh_next_tick(failing_replicas);
             }
         }
     }
 
     fn next_tick_ms(&self) -> Option<u64> {
-        let partitions = self.partitions.values().map(|p| p.next_tick_ms());
+        let partitions = self.partitions.values().map(|p| p.cached_next_tick_ms());
         partitions.chain([self.next_heartbeat_ms, self.next_high_watermark_checkpoint_ms]).min()
     }
 

@@ -1,7 +1,7 @@
 //! One broker's replica of one partition: its log, its leader epoch cache, its high watermark, and its
-//! role — leader ([`leader`]: produce, fetch serving, ISR, purgatories) or follower ([`follower`]:
+//! role — leader (`leader`: produce, fetch serving, ISR, purgatories) or follower (`follower`:
 //! truncation by leader epoch, the fetch loop). The role comes only from the controller's
-//! [`PartitionState`], applied with [`Partition::apply_state`].
+//! [`PartitionState`], applied with `Partition::apply_state`.
 
 mod follower;
 mod leader;
@@ -98,6 +98,12 @@ pub struct Partition {
     state: Option<PartitionState>,
     role: RoleState,
     next_retention_check_ms: u64,
+    /// [`Partition::next_tick_ms`] as of the last [`Partition::refresh_next_tick`]: the broker asks
+    /// for its next timer after every step, and recomputing it walks the purgatories.
+    next_tick_cache_ms: u64,
+    /// [`Partition::check_invariants`] as of the last [`Partition::refresh_next_tick`]: its result
+    /// depends only on this replica, so untouched replicas need no new check on every step.
+    invariants_cache: Result<(), alloc::string::String>,
 }
 
 impl Partition {
@@ -121,7 +127,7 @@ impl Partition {
         // the checkpointed one, bounded by the log.
         epochs.truncate_from_end(log.log_end_offset());
         let high_watermark = high_watermark_checkpoint.clamp(log.log_start_offset(), log.log_end_offset());
-        Partition {
+        let mut partition = Partition {
             tp,
             log,
             epochs,
@@ -130,7 +136,11 @@ impl Partition {
             state: None,
             role: RoleState::Unknown,
             next_retention_check_ms: now_ms.saturating_add(broker.log_retention_check_interval_ms),
-        }
+            next_tick_cache_ms: u64::MAX,
+            invariants_cache: Ok(()),
+        };
+        partition.refresh_caches();
+        partition
     }
 
     /// Which partition.
@@ -253,6 +263,39 @@ impl Partition {
             RoleState::Unknown => u64::MAX,
         };
         role_ms.min(self.next_retention_check_ms)
+    }
+
+    /// Caches [`Partition::next_tick_ms`] and [`Partition::check_invariants`]; the broker calls it
+    /// after every call that changed this replica, so [`Partition::cached_next_tick_ms`] and
+    /// [`Partition::cached_invariants`] stay exact. `failing_replicas` (the broker's count of replicas
+    /// whose check fails) is kept in step.
+    pub(crate) fn refresh_next_tick(&mut self, failing_replicas: &mut usize) {
+        let was_failing = self.invariants_cache.is_err();
+        self.refresh_caches();
+        match (was_failing, self.invariants_cache.is_err()) {
+            (false, true) => *failing_replicas += 1,
+            (true, false) => *failing_replicas -= 1,
+            _ => {}
+        }
+    }
+
+    fn refresh_caches(&mut self) {
+        self.next_tick_cache_ms = self.next_tick_ms();
+        self.invariants_cache = self.check_invariants();
+    }
+
+    /// [`Partition::check_invariants`] as cached by the last [`Partition::refresh_next_tick`] (debug
+    /// builds check that it is still exact).
+    pub(crate) fn cached_invariants(&self) -> Result<(), &str> {
+        debug_assert_eq!(self.invariants_cache, self.check_invariants(), "stale invariants of {:?}", self.tp);
+        self.invariants_cache.as_ref().map(|_| ()).map_err(alloc::string::String::as_str)
+    }
+
+    /// [`Partition::next_tick_ms`] as cached by the last [`Partition::refresh_next_tick`] (debug
+    /// builds check that it is still exact).
+    pub(crate) fn cached_next_tick_ms(&self) -> u64 {
+        debug_assert_eq!(self.next_tick_cache_ms, self.next_tick_ms(), "stale next tick of {:?}", self.tp);
+        self.next_tick_cache_ms
     }
 
     /// Sets the high watermark, with an event when it moved.
