@@ -6,26 +6,23 @@ use samsa_core::client::{
     record_id_header, AutoOffsetReset, ClientEvent, ConsumeError, Consumer, ConsumerConfig, RecordIdError,
     RECORD_ID_HEADER,
 };
-use samsa_core::node::{BrokerId, Effect, Node, NodeId};
+use samsa_core::node::{BrokerId, Node, NodeId};
 use samsa_core::record_batch::{Compression, Header, NewRecord, RecordBatch};
 use samsa_core::replication::messages::{
     FetchRequest, FetchResponse, Message, PartitionState, TopicPartition,
 };
 use samsa_core::ErrorCode;
 
+mod client_support;
+
+use client_support::{leader_state, metadata_request, split};
+
 fn tp0() -> TopicPartition {
     TopicPartition { topic: "t".into(), partition: 0 }
 }
 
 fn state(leader: BrokerId, leader_epoch: i32) -> PartitionState {
-    PartitionState {
-        tp: tp0(),
-        replicas: vec![1, 2, 3],
-        isr: vec![1, 2, 3],
-        leader: Some(leader),
-        leader_epoch,
-        partition_epoch: leader_epoch,
-    }
+    leader_state(tp0(), leader, leader_epoch)
 }
 
 /// An encoded batch at `base_offset` whose records carry `ids`.
@@ -43,19 +40,6 @@ fn batch(base_offset: i64, ids: &[u64]) -> Vec<u8> {
     batch.encode().unwrap()
 }
 
-fn split(effects: Vec<Effect>) -> (Vec<(NodeId, Message)>, Vec<ClientEvent>) {
-    let mut sends = Vec::new();
-    let mut events = Vec::new();
-    for effect in effects {
-        match effect {
-            Effect::Send { to, message } => sends.push((to, message)),
-            Effect::Client(event) => events.push(event),
-            Effect::Event(e) => panic!("a consumer reported a replication event: {e:?}"),
-        }
-    }
-    (sends, events)
-}
-
 fn fetches(sends: &[(NodeId, Message)]) -> Vec<(NodeId, FetchRequest)> {
     sends
         .iter()
@@ -64,13 +48,6 @@ fn fetches(sends: &[(NodeId, Message)]) -> Vec<(NodeId, FetchRequest)> {
             _ => None,
         })
         .collect()
-}
-
-fn metadata_request(sends: &[(NodeId, Message)]) -> Option<(NodeId, u64)> {
-    sends.iter().find_map(|(to, m)| match m {
-        Message::MetadataRequest { correlation_id } => Some((*to, *correlation_id)),
-        _ => None,
-    })
 }
 
 /// A consumer assigned `t-0` that learned `leader` at t=10 and sent its first fetch.

@@ -3,7 +3,7 @@
 
 use samsa_core::client::producer::UNKNOWN_PARTITION;
 use samsa_core::client::{record_id_of, ClientEvent, Producer, ProducerConfig, SendError};
-use samsa_core::node::{BrokerId, Effect, Node, NodeId};
+use samsa_core::node::{Node, NodeId};
 use samsa_core::partitioner::{murmur2, to_positive};
 use samsa_core::record_batch::RecordBatch;
 use samsa_core::replication::messages::{
@@ -11,33 +11,12 @@ use samsa_core::replication::messages::{
 };
 use samsa_core::ErrorCode;
 
+mod client_support;
+
+use client_support::{leader_state, metadata_request, split};
+
 fn tp(topic: &str, partition: i32) -> TopicPartition {
     TopicPartition { topic: topic.into(), partition }
-}
-
-fn leader_state(tp: TopicPartition, leader: BrokerId, leader_epoch: i32) -> PartitionState {
-    PartitionState {
-        tp,
-        replicas: vec![1, 2, 3],
-        isr: vec![1, 2, 3],
-        leader: Some(leader),
-        leader_epoch,
-        partition_epoch: leader_epoch,
-    }
-}
-
-/// Splits effects into messages sent and client events.
-fn split(effects: Vec<Effect>) -> (Vec<(NodeId, Message)>, Vec<ClientEvent>) {
-    let mut sends = Vec::new();
-    let mut events = Vec::new();
-    for effect in effects {
-        match effect {
-            Effect::Send { to, message } => sends.push((to, message)),
-            Effect::Client(event) => events.push(event),
-            Effect::Event(e) => panic!("a producer reported a replication event: {e:?}"),
-        }
-    }
-    (sends, events)
 }
 
 fn produce_requests(sends: &[(NodeId, Message)]) -> Vec<(NodeId, ProduceRequest)> {
@@ -48,13 +27,6 @@ fn produce_requests(sends: &[(NodeId, Message)]) -> Vec<(NodeId, ProduceRequest)
             _ => None,
         })
         .collect()
-}
-
-fn metadata_request(sends: &[(NodeId, Message)]) -> Option<(NodeId, u64)> {
-    sends.iter().find_map(|(to, m)| match m {
-        Message::MetadataRequest { correlation_id } => Some((*to, *correlation_id)),
-        _ => None,
-    })
 }
 
 /// A producer that has asked broker 1 for metadata at t=0 and learned `partitions` at t=10.
