@@ -161,6 +161,10 @@ impl SimNode for SimProducer {
             .send(now_ms, &topic, key, Some(value), record_id, random)
             .map_err(|e| Rejected { error: e.error_code(), reason: e.to_string() })
     }
+
+    fn as_producer(&self) -> Option<&Producer> {
+        Some(&self.inner)
+    }
 }
 
 /// A consumer, and a copy of it as first built and assigned (see [`SimProducer`]).
@@ -194,6 +198,10 @@ delegate_node!(SimConsumer);
 impl SimNode for SimConsumer {
     fn crash(self: Box<Self>, _power_loss: bool) -> Box<dyn Dormant> {
         Box::new(Fresh(SimConsumer { inner: self.pristine.clone(), pristine: self.pristine }))
+    }
+
+    fn as_consumer(&self) -> Option<&Consumer> {
+        Some(&self.inner)
     }
 }
 

@@ -18,6 +18,8 @@
 //! - [`cluster`] — samsa-core's broker, controller, producer and consumer as simulator nodes; building
 //!   a simulation from a scenario; the final state for the checker.
 //! - [`scenario`] — the TOML scenario format (`scenarios/README.md`) and its validation.
+//! - [`live`] — the playground's session: commands in, views out, rewind by checkpoint + replay,
+//!   forks; [`live::protocol`] is what crosses the Web Worker boundary.
 //! - [`explore`] — randomised fault schedules drawn from a seed.
 //! - [`runner`] — one run of a scenario, start to verdict.
 //! - [`checker`] — Kafka's guarantees, checked against the trace and the final state.
@@ -33,6 +35,7 @@ pub mod clock;
 pub mod cluster;
 pub mod engine;
 pub mod explore;
+pub mod live;
 pub mod network;
 pub mod rng;
 pub mod runner;

@@ -107,6 +107,16 @@ pub trait SimNode: Node {
     fn as_controller(&self) -> Option<&samsa_core::replication::Controller> {
         None
     }
+
+    /// The samsa-core producer behind this node, if it is one (for the playground's views).
+    fn as_producer(&self) -> Option<&samsa_core::client::Producer> {
+        None
+    }
+
+    /// The samsa-core consumer behind this node, if it is one (for the playground's views).
+    fn as_consumer(&self) -> Option<&samsa_core::client::Consumer> {
+        None
+    }
 }
 
 /// What is left of a crashed node: enough to start it again.

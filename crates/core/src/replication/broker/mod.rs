@@ -22,6 +22,7 @@ use crate::replication::messages::{
 use crate::replication::partition::{Ctx, Partition};
 
 /// A Kafka broker: replicas of the partitions assigned to it.
+#[derive(Clone)]
 pub struct Broker {
     id: BrokerId,
     config: BrokerConfig,

@@ -39,6 +39,7 @@ pub struct BrokerRegistration {
 }
 
 /// The active controller of the (modelled) KRaft quorum.
+#[derive(Clone)]
 pub struct Controller {
     config: ControllerConfig,
     now_ms: u64,

@@ -36,6 +36,7 @@ struct InFlight {
 }
 
 /// Follower-only state.
+#[derive(Clone)]
 pub(super) struct FollowerState {
     leader: Option<BrokerId>,
     phase: Phase,

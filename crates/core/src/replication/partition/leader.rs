@@ -37,6 +37,7 @@ struct PendingIsr {
 }
 
 /// Leader-only state.
+#[derive(Clone)]
 pub(super) struct LeaderState {
     /// The log end offset when this leader's epoch began (Kafka's `leaderEpochStartOffsetOpt`).
     epoch_start_offset: i64,

@@ -81,6 +81,7 @@ pub enum Role {
     Follower,
 }
 
+#[derive(Clone)]
 enum RoleState {
     Unknown,
     Leader(Box<LeaderState>),
@@ -88,6 +89,7 @@ enum RoleState {
 }
 
 /// One broker's replica of one partition.
+#[derive(Clone)]
 pub struct Partition {
     tp: TopicPartition,
     log: PartitionLog,
