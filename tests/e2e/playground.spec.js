@@ -1,4 +1,5 @@
-// The playground, driven as a user would: produce records, break the rules, move time and retention.
+// The playground's single-topic tab (`tab-log`), driven as a user would: produce records, break the rules,
+// move time and retention.
 // Every expectation is a Kafka rule checked through the page; the page itself only calls samsa-core.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -48,6 +49,8 @@ test.beforeEach(async ({ page }) => {
     if (msg.type() === 'error') browserErrors.push(msg.text());
   });
   await page.goto('/');
+  // The single-topic page lives under its own tab; the live cluster is the default view.
+  await page.getByTestId('tab-log').click();
   await expect(page.getByTestId('produce-submit')).toBeVisible();
 });
 

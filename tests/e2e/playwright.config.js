@@ -5,6 +5,10 @@ const path = require('node:path');
 const { defineConfig } = require('@playwright/test');
 
 const repoRoot = path.resolve(__dirname, '..', '..');
+// One id per `playwright test` run: the runner evaluates this file first and its worker processes inherit
+// the variable, so specs that collect results across tests (budgets.json) can tell this run from an
+// earlier one even when a failed test restarts the worker.
+if (!process.env.SAMSA_E2E_RUN_ID) process.env.SAMSA_E2E_RUN_ID = `${Date.now()}-${process.pid}`;
 const externalBaseUrl = process.env.SAMSA_BASE_URL;
 const baseURL = externalBaseUrl || 'http://127.0.0.1:8080';
 

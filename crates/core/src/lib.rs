@@ -20,9 +20,11 @@
 //! - [`topic`] — topic name rules (`INVALID_TOPIC_EXCEPTION`); topic-level configs live in [`log::LogConfig`].
 //!
 //! ## Features
-//! - `std` (default): hardware CRC32C via the `crc32c` crate and lz4 compression via `lz4_flex`. Without it
-//!   the crate is `no_std` + `alloc`; CRC32C comes from the table-driven `crc` crate, and a batch that needs
-//!   lz4 yields [`record_batch::compression::CompressionError::Unsupported`].
+//! - `std` (default): hardware CRC32C via the `crc32c` crate. Without it the crate is `no_std` + `alloc`
+//!   and CRC32C comes from the table-driven `crc` crate.
+//! - `lz4` (default; implies `std`): lz4 compression of record batches via `lz4_flex`. Without it (the
+//!   `no_std` build, and the wasm playground, which leaves it out to stay small) a batch that needs lz4
+//!   yields [`record_batch::compression::CompressionError::Unsupported`].
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

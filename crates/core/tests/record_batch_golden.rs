@@ -191,7 +191,7 @@ fn sarama_empty_and_control_batches_have_no_records_section() {
     assert_eq!(batch.attributes.timestamp_type, TimestampType::CreateTime);
 }
 
-#[cfg(feature = "std")]
+#[cfg(feature = "lz4")]
 #[test]
 fn sarama_lz4_compressed_record_decodes() {
     // sarama's lz4 writer frames differently from Kafka's (content checksum on, 4 MB blocks, the block

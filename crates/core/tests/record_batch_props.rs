@@ -43,7 +43,7 @@ fn record() -> impl Strategy<Value = Record> {
 
 /// The codecs this build can round-trip.
 fn codec() -> impl Strategy<Value = Compression> {
-    if cfg!(feature = "std") {
+    if cfg!(feature = "lz4") {
         prop_oneof![Just(Compression::None), Just(Compression::Lz4)].boxed()
     } else {
         Just(Compression::None).boxed()

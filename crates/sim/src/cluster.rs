@@ -27,6 +27,10 @@ impl SimNode for Broker {
         })
     }
 
+    fn clone_box(&self) -> Box<dyn SimNode> {
+        Box::new(self.clone())
+    }
+
     fn check_invariants(&self) -> Result<(), String> {
         Broker::check_invariants(self)
     }
@@ -51,6 +55,7 @@ impl SimNode for Broker {
 }
 
 /// A crashed broker's files.
+#[derive(Clone)]
 struct BrokerDisk {
     id: BrokerId,
     config: BrokerConfig,
@@ -61,11 +66,19 @@ impl Dormant for BrokerDisk {
     fn restart(self: Box<Self>, now_ms: u64) -> Box<dyn SimNode> {
         Box::new(Broker::restart(self.id, self.config, self.durable, now_ms))
     }
+
+    fn clone_box(&self) -> Box<dyn Dormant> {
+        Box::new(self.clone())
+    }
 }
 
 impl SimNode for Controller {
     fn crash(self: Box<Self>, _power_loss: bool) -> Box<dyn Dormant> {
         Box::new(ControllerQuorum(self))
+    }
+
+    fn clone_box(&self) -> Box<dyn SimNode> {
+        Box::new(self.clone())
     }
 
     fn check_invariants(&self) -> Result<(), String> {
@@ -94,6 +107,7 @@ impl SimNode for Controller {
 }
 
 /// The quorum while its active controller is down: the state survives, a restart is a failover.
+#[derive(Clone)]
 struct ControllerQuorum(Box<Controller>);
 
 impl Dormant for ControllerQuorum {
@@ -101,6 +115,10 @@ impl Dormant for ControllerQuorum {
         let mut controller = self.0;
         controller.fail_over(now_ms);
         controller
+    }
+
+    fn clone_box(&self) -> Box<dyn Dormant> {
+        Box::new(self.clone())
     }
 }
 
@@ -133,13 +151,14 @@ macro_rules! delegate_node {
 pub struct SimProducer {
     pristine: Producer,
     inner: Producer,
+    bootstrap: Vec<BrokerId>,
 }
 
 impl SimProducer {
     /// A producer client.
     pub fn new(client_id: u32, config: ProducerConfig, bootstrap: Vec<BrokerId>) -> Result<Self, String> {
-        let inner = Producer::new(client_id, config, bootstrap).map_err(|e| e.to_string())?;
-        Ok(SimProducer { pristine: inner.clone(), inner })
+        let inner = Producer::new(client_id, config, bootstrap.clone()).map_err(|e| e.to_string())?;
+        Ok(SimProducer { pristine: inner.clone(), inner, bootstrap })
     }
 
     /// The samsa-core producer.
@@ -152,7 +171,22 @@ delegate_node!(SimProducer);
 
 impl SimNode for SimProducer {
     fn crash(self: Box<Self>, _power_loss: bool) -> Box<dyn Dormant> {
-        Box::new(Fresh(SimProducer { inner: self.pristine.clone(), pristine: self.pristine }))
+        let inner = self.pristine.clone();
+        Box::new(Fresh(SimProducer { inner, pristine: self.pristine, bootstrap: self.bootstrap }))
+    }
+
+    fn clone_box(&self) -> Box<dyn SimNode> {
+        Box::new(self.clone())
+    }
+
+    fn reconfigured(&self, name: &str, value: &str) -> Option<Result<Box<dyn SimNode>, String>> {
+        let mut config = self.inner.config().clone();
+        let built = config
+            .set(name, value)
+            .and_then(|()| config.validate())
+            .map_err(|e| e.to_string())
+            .and_then(|()| SimProducer::new(client_number(&self.inner), config, self.bootstrap.clone()));
+        Some(built.map(|p| Box::new(p) as Box<dyn SimNode>))
     }
 
     fn send_record(&mut self, now_ms: u64, record: WorkloadRecord) -> Result<(), Rejected> {
@@ -172,6 +206,7 @@ impl SimNode for SimProducer {
 pub struct SimConsumer {
     pristine: Consumer,
     inner: Consumer,
+    bootstrap: Vec<BrokerId>,
 }
 
 impl SimConsumer {
@@ -182,9 +217,9 @@ impl SimConsumer {
         bootstrap: Vec<BrokerId>,
         partitions: Vec<TopicPartition>,
     ) -> Result<Self, String> {
-        let mut inner = Consumer::new(client_id, config, bootstrap).map_err(|e| e.to_string())?;
+        let mut inner = Consumer::new(client_id, config, bootstrap.clone()).map_err(|e| e.to_string())?;
         inner.assign(partitions);
-        Ok(SimConsumer { pristine: inner.clone(), inner })
+        Ok(SimConsumer { pristine: inner.clone(), inner, bootstrap })
     }
 
     /// The samsa-core consumer.
@@ -197,7 +232,21 @@ delegate_node!(SimConsumer);
 
 impl SimNode for SimConsumer {
     fn crash(self: Box<Self>, _power_loss: bool) -> Box<dyn Dormant> {
-        Box::new(Fresh(SimConsumer { inner: self.pristine.clone(), pristine: self.pristine }))
+        let inner = self.pristine.clone();
+        Box::new(Fresh(SimConsumer { inner, pristine: self.pristine, bootstrap: self.bootstrap }))
+    }
+
+    fn clone_box(&self) -> Box<dyn SimNode> {
+        Box::new(self.clone())
+    }
+
+    fn reconfigured(&self, name: &str, value: &str) -> Option<Result<Box<dyn SimNode>, String>> {
+        let mut config = self.inner.config().clone();
+        let built = config.set(name, value).map_err(|e| e.to_string()).and_then(|()| {
+            let assignment = self.pristine.assignment();
+            SimConsumer::new(client_number(&self.inner), config, self.bootstrap.clone(), assignment)
+        });
+        Some(built.map(|c| Box::new(c) as Box<dyn SimNode>))
     }
 
     fn as_consumer(&self) -> Option<&Consumer> {
@@ -205,12 +254,25 @@ impl SimNode for SimConsumer {
     }
 }
 
+/// A client node's number (`client-<n>`); clients are only ever built with `NodeId::Client` ids.
+fn client_number(client: &impl Node) -> u32 {
+    match client.id() {
+        NodeId::Client(n) => n,
+        NodeId::Broker(_) | NodeId::Controller => 0,
+    }
+}
+
 /// A crashed client: restarting gives the client as first built.
+#[derive(Clone)]
 struct Fresh<T>(T);
 
-impl<T: SimNode + 'static> Dormant for Fresh<T> {
+impl<T: SimNode + Clone + 'static> Dormant for Fresh<T> {
     fn restart(self: Box<Self>, _now_ms: u64) -> Box<dyn SimNode> {
         Box::new(self.0)
+    }
+
+    fn clone_box(&self) -> Box<dyn Dormant> {
+        Box::new(self.clone())
     }
 }
 
@@ -247,6 +309,7 @@ pub fn build(scenario: &Scenario, config: SimConfig, trace: Trace) -> Result<Sim
             key_count: plan.key_count,
             value_bytes: plan.value_bytes,
             start_ms: plan.start_ms,
+            first_record: 0,
             stop_ms: plan.stop_ms,
             sent: 0,
         });

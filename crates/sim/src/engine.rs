@@ -11,6 +11,9 @@
 //! Only the node that ran in a step has its invariants checked: a node's state changes only when the
 //! engine calls it, so checking the others again would find what the previous check found.
 
+mod checkpoint;
+mod clients;
+mod error;
 mod faults;
 mod snapshot;
 mod workload;
@@ -21,16 +24,17 @@ use std::fmt;
 use samsa_core::node::{Effect, NodeId};
 use samsa_core::replication::messages::Message;
 
+pub use error::SimError;
 pub use faults::{Fault, Target};
 pub use snapshot::{ClusterSnapshot, LinkView, NodeView};
 pub use workload::Workload;
 
-use crate::clock::{ClockError, VirtualClock};
-use crate::network::{InFlight, Network, NetworkConfig, NetworkError, SendOutcome};
+use crate::clock::VirtualClock;
+use crate::network::{InFlight, Network, NetworkConfig, SendOutcome};
 use crate::rng::SimRng;
 use crate::sim_node::{Dormant, SimNode};
 use crate::stats::RunStats;
-use crate::trace::{Api, DropReason, Trace, TraceError, TraceEvent, TraceKind};
+use crate::trace::{Api, DropReason, Trace, TraceEvent, TraceKind};
 
 /// Default bound on steps per run: far more than any scenario needs; reaching it means a livelock
 /// (e.g. a message storm at zero latency), reported as [`SimError::StepLimit`].
@@ -65,58 +69,6 @@ impl SimConfig {
             network: NetworkConfig::default(),
             max_steps: DEFAULT_MAX_STEPS,
         }
-    }
-}
-
-/// Why the simulation stopped with an error.
-#[derive(Debug)]
-pub enum SimError {
-    /// The trace could not be written.
-    Trace(TraceError),
-    /// A network setting was invalid.
-    Network(NetworkError),
-    /// The virtual clock refused to move.
-    Clock(ClockError),
-    /// Two nodes with the same id were added.
-    DuplicateNode(NodeId),
-    /// More than `max_steps` steps: a livelock.
-    StepLimit {
-        /// The bound.
-        max_steps: u64,
-        /// Virtual time when it was hit.
-        t_ms: u64,
-    },
-}
-
-impl fmt::Display for SimError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SimError::Trace(e) => e.fmt(f),
-            SimError::Network(e) => write!(f, "network: {e}"),
-            SimError::Clock(e) => e.fmt(f),
-            SimError::DuplicateNode(id) => write!(f, "node {id} added twice"),
-            SimError::StepLimit { max_steps, t_ms } => {
-                write!(f, "step limit of {max_steps} reached at {t_ms} ms: livelock?")
-            }
-        }
-    }
-}
-
-impl std::error::Error for SimError {}
-
-impl From<TraceError> for SimError {
-    fn from(e: TraceError) -> Self {
-        SimError::Trace(e)
-    }
-}
-impl From<NetworkError> for SimError {
-    fn from(e: NetworkError) -> Self {
-        SimError::Network(e)
-    }
-}
-impl From<ClockError> for SimError {
-    fn from(e: ClockError) -> Self {
-        SimError::Clock(e)
     }
 }
 

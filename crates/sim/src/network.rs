@@ -39,6 +39,8 @@ pub struct NetworkConfig {
     pub reorder_delay_max_ms: u64,
     /// Most messages in flight at once; a send beyond it is dropped with [`DropReason::QueueFull`].
     pub max_in_flight_messages: usize,
+    /// Links with their own latency range at the start, keyed by their two ends (either order).
+    pub link_latency_ms: BTreeMap<(NodeId, NodeId), (u64, u64)>,
 }
 
 impl Default for NetworkConfig {
@@ -51,6 +53,7 @@ impl Default for NetworkConfig {
             reorder_rate: 0.0,
             reorder_delay_max_ms: 20,
             max_in_flight_messages: DEFAULT_MAX_IN_FLIGHT_MESSAGES,
+            link_latency_ms: BTreeMap::new(),
         }
     }
 }
@@ -113,6 +116,7 @@ pub struct InFlight {
 /// Heap entry: ordered by (delivery time, id) only; ids are unique and increase with every send, so
 /// the order is total and fixed by the seed. The key is copied beside the boxed message so that
 /// sifting the heap compares and moves three words, not a whole `Message`.
+#[derive(Clone)]
 struct Queued {
     deliver_at_ms: u64,
     id: u64,
@@ -173,8 +177,9 @@ fn link(a: NodeId, b: NodeId) -> (NodeId, NodeId) {
     }
 }
 
-/// The simulated network.
-#[derive(Debug)]
+/// The simulated network. `Clone` copies the in-flight queue and the RNG state, so a copy delivers
+/// exactly what the original would (the live playground's checkpoints).
+#[derive(Clone, Debug)]
 pub struct Network {
     config: NetworkConfig,
     rng: SimRng,
@@ -208,6 +213,9 @@ impl Network {
         network.set_duplicate_rate(config.duplicate_rate)?;
         network.set_reorder_rate(config.reorder_rate, config.reorder_delay_max_ms)?;
         network.config.max_in_flight_messages = config.max_in_flight_messages;
+        for (&(a, b), &(min_ms, max_ms)) in &config.link_latency_ms {
+            network.set_link_latency(a, b, min_ms, max_ms)?;
+        }
         Ok(network)
     }
 
@@ -256,6 +264,12 @@ impl Network {
     /// The isolated nodes.
     pub fn isolated(&self) -> impl Iterator<Item = NodeId> + '_ {
         self.isolated.iter().copied()
+    }
+
+    /// The links with their own latency range ([`Network::set_link_latency`]), each as
+    /// `((lower, higher) node id, (min_ms, max_ms))`, in node id order.
+    pub fn link_latencies(&self) -> impl Iterator<Item = ((NodeId, NodeId), (u64, u64))> + '_ {
+        self.link_latency_ms.iter().map(|(&link, &range)| (link, range))
     }
 
     /// Whether any link is cut or any node isolated.
@@ -364,6 +378,17 @@ impl Network {
         };
         self.queue.push(Queued::new(InFlight { id, from, to, deliver_at_ms, message }));
         SendOutcome::Queued { id, deliver_at_ms, duplicate }
+    }
+
+    /// Takes every message in flight to `node` out of the network, in delivery order: what a client's
+    /// closed connections do to the answers still on their way (they are never read).
+    pub fn remove_to(&mut self, node: NodeId) -> Vec<InFlight> {
+        let (to_node, rest): (Vec<Queued>, Vec<Queued>) =
+            std::mem::take(&mut self.queue).into_iter().partition(|q| q.in_flight.to == node);
+        self.queue = rest.into();
+        let mut removed: Vec<InFlight> = to_node.into_iter().map(|q| *q.in_flight).collect();
+        removed.sort_by_key(|m| (m.deliver_at_ms, m.id));
+        removed
     }
 
     /// Takes the next message due at or before `now_ms`. `Err` carries a message lost because its link

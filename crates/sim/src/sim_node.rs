@@ -75,6 +75,10 @@ pub trait SimNode: Node {
     /// flushed), from which [`Dormant::restart`] builds the node again.
     fn crash(self: Box<Self>, power_loss: bool) -> Box<dyn Dormant>;
 
+    /// A deep copy that continues exactly as this node would: what a checkpoint of the simulation
+    /// holds (the live playground rewinds to checkpoints).
+    fn clone_box(&self) -> Box<dyn SimNode>;
+
     /// The node's own consistency checks; `Err` names the broken invariant.
     fn check_invariants(&self) -> Result<(), String> {
         Ok(())
@@ -92,6 +96,13 @@ pub trait SimNode: Node {
 
     /// A new active controller takes over (KRaft leader change); only the controller does anything.
     fn fail_over(&mut self, _now_ms: u64) {}
+
+    /// A new client like this one but with config `name` set to `value` (validated by samsa-core's
+    /// config parsers: `Err` is Kafka's `ConfigException` sentence), or `None` if this node is not a
+    /// client. The copy starts afresh, as a newly constructed Kafka client does.
+    fn reconfigured(&self, _name: &str, _value: &str) -> Option<Result<Box<dyn SimNode>, String>> {
+        None
+    }
 
     /// Sends one workload record, if this node is a producer.
     fn send_record(&mut self, _now_ms: u64, _record: WorkloadRecord) -> Result<(), Rejected> {
@@ -123,4 +134,7 @@ pub trait SimNode: Node {
 pub trait Dormant {
     /// Starts the node again at `now_ms` from what survived.
     fn restart(self: Box<Self>, now_ms: u64) -> Box<dyn SimNode>;
+
+    /// A deep copy of what survived (see [`SimNode::clone_box`]).
+    fn clone_box(&self) -> Box<dyn Dormant>;
 }

@@ -85,6 +85,11 @@ pub enum TraceError {
     },
     /// Reading the trace failed.
     Read(io::Error),
+    /// A draining trace ([`Trace::draining`]) holds `limit` events nobody drained.
+    DrainFull {
+        /// The bound on undrained events.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for TraceError {
@@ -94,6 +99,9 @@ impl fmt::Display for TraceError {
             TraceError::Serialize(e) => write!(f, "cannot serialize trace event: {e}"),
             TraceError::Parse { line, error } => write!(f, "trace line {line}: {error}"),
             TraceError::Read(e) => write!(f, "cannot read trace: {e}"),
+            TraceError::DrainFull { limit } => {
+                write!(f, "trace drain buffer full: {limit} events were not drained")
+            }
         }
     }
 }
@@ -110,6 +118,8 @@ pub struct Trace {
     writer: Option<Box<dyn Write>>,
     memory: VecDeque<TraceEvent>,
     memory_limit: usize,
+    /// [`Trace::draining`]: `memory` is a queue the owner empties; full is an error, not an eviction.
+    draining: bool,
     evicted: u64,
     recorded: u64,
     hash: Fnv1a64,
@@ -135,6 +145,7 @@ impl Trace {
             writer: None,
             memory: VecDeque::new(),
             memory_limit: 0,
+            draining: false,
             evicted: 0,
             recorded: 0,
             hash: Fnv1a64::new(),
@@ -158,6 +169,38 @@ impl Trace {
         Trace { memory_limit: max_events, ..Trace::hash_only() }
     }
 
+    /// Keeps every event until [`Trace::drain`] takes it, at most `max_pending_events` at once (one
+    /// more is [`TraceError::DrainFull`]): how the live playground feeds every event, in order, to its
+    /// observers while the simulation stays clonable ([`Trace::try_clone`]).
+    pub fn draining(max_pending_events: usize) -> Self {
+        Trace { memory_limit: max_pending_events.max(1), draining: true, ..Trace::hash_only() }
+    }
+
+    /// A copy that continues exactly as this trace would (same hash state, count and kept events), or
+    /// `None` when it writes to a writer, which cannot be copied.
+    pub fn try_clone(&self) -> Option<Trace> {
+        if self.writer.is_some() {
+            return None;
+        }
+        Some(Trace {
+            hashing: self.hashing,
+            writer: None,
+            memory: self.memory.clone(),
+            memory_limit: self.memory_limit,
+            draining: self.draining,
+            evicted: self.evicted,
+            recorded: self.recorded,
+            hash: self.hash,
+            line: Vec::with_capacity(self.line.capacity()),
+        })
+    }
+
+    /// Takes the kept events, oldest first (for a [`Trace::draining`] trace: every event since the
+    /// last drain).
+    pub fn drain(&mut self) -> std::collections::vec_deque::Drain<'_, TraceEvent> {
+        self.memory.drain(..)
+    }
+
     /// Also writes every event as one JSON line to `writer`.
     pub fn with_writer(mut self, writer: Box<dyn Write>) -> Self {
         self.hashing = true;
@@ -167,6 +210,9 @@ impl Trace {
 
     /// Records one event: hashes its line, writes it if there is a writer, keeps it if in memory.
     pub fn record(&mut self, event: TraceEvent) -> Result<(), TraceError> {
+        if self.draining && self.memory.len() >= self.memory_limit {
+            return Err(TraceError::DrainFull { limit: self.memory_limit });
+        }
         if !self.hashing {
             self.recorded += 1;
             return Ok(());

@@ -190,3 +190,19 @@ fn explore_follower_truncation_stays_safe_under_random_faults() {
 fn explore_network_partition_stays_safe_under_random_faults() {
     explore_safe("network-partition");
 }
+
+/// Every file in `scenarios/` parses and shows what its `[expect]` says — the playground's lessons
+/// included, so a lesson added to the page cannot ship broken.
+#[test]
+fn every_shipped_scenario_runs_as_its_expect_says() {
+    let dir = format!("{}/../../scenarios", env!("CARGO_MANIFEST_DIR"));
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("cannot list {dir}: {e}"));
+    let mut names: Vec<String> = entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.strip_suffix(".toml").map(str::to_owned))
+        .collect();
+    names.sort();
+    assert!(names.iter().any(|n| n == "playground"), "no playground.toml among {names:?}");
+    for name in names {
+        run_as_written(&name);
+    }
+}

@@ -1,21 +1,16 @@
-//! # samsa-web
-//!
-//! The Samsa playground: a Yew page that drives samsa-core in the browser. Built with Trunk from
-//! `web/index.html` (`trunk build --release`).
-//!
-//! ## Map
-//! - [`state`] — the model (`Reducible`): one topic, three partition logs, the partitioner, a virtual
-//!   clock; every Kafka rule is a samsa-core call.
-//! - [`app`] — the page layout; owns the model.
-//! - [`components`] — one view per file; props are data, actions go back to the model.
-//! - [`panic_banner`] — a panic shows a banner in the page instead of leaving it dead.
+//! The playground's one wasm binary, run twice: in the page it renders the app; in the Web Worker the
+//! page spawns (which loads this same wasm, see `worker::spawn_sim_worker`) it registers the
+//! simulation's worker instead. One file to download and cache instead of two that would each carry
+//! std, serde and samsa-core. See the library's map in `lib.rs`.
 
-mod app;
-mod components;
-mod panic_banner;
-mod state;
+use gloo_worker::Registrable;
 
 fn main() {
-    panic_banner::install();
-    yew::Renderer::<app::App>::new().render();
+    if samsa_web::worker::in_worker_scope() {
+        samsa_web::worker::install_panic_hook();
+        samsa_web::worker::SimWorker::registrar().register();
+    } else {
+        samsa_web::panic_banner::install();
+        yew::Renderer::<samsa_web::app::App>::new().render();
+    }
 }

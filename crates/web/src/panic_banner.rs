@@ -1,4 +1,6 @@
-//! A panic anywhere shows a visible banner, so a bug leaves an explanation instead of a frozen page.
+//! A panic anywhere shows a visible banner, so a bug leaves an explanation instead of a frozen page:
+//! in the page itself ([`install`]), or in the simulation's worker ([`show_worker_crash`], called when
+//! the worker's own panic hook has posted its message).
 
 use std::panic::PanicHookInfo;
 
@@ -9,13 +11,24 @@ const BANNER_ID: &str = "panic-banner";
 pub fn install() {
     yew::set_custom_panic_hook(Box::new(|info: &PanicHookInfo<'_>| {
         console_error_panic_hook::hook(info);
-        show_banner(&info.to_string());
+        show_banner(&format!(
+            "The playground hit a bug and stopped: {info}. Reload the page to start again \
+             (details in the browser console)."
+        ));
     }));
 }
 
-/// Put `message` in the banner, creating it on first use. Best effort: if the DOM is unavailable
+/// Show that the simulation's worker panicked (and so stopped) with `message`.
+pub fn show_worker_crash(message: &str) {
+    show_banner(&format!(
+        "The simulation hit a bug and stopped: {message}. Reload the page to start again \
+         (details in the browser console)."
+    ));
+}
+
+/// Put `text` in the banner, creating it on first use. Best effort: if the DOM is unavailable
 /// there is nothing more to do than the console log already done.
-fn show_banner(message: &str) {
+fn show_banner(text: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
@@ -37,8 +50,5 @@ fn show_banner(message: &str) {
             banner
         }
     };
-    banner.set_text_content(Some(&format!(
-        "The playground hit a bug and stopped: {message}. Reload the page to start again \
-         (details in the browser console)."
-    )));
+    banner.set_text_content(Some(text));
 }

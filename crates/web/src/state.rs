@@ -1,4 +1,5 @@
-//! The playground's model: one topic with three partitions, driven entirely through samsa-core.
+//! The single-topic model of the `log` tab: one topic with three partitions, driven entirely through
+//! samsa-core. The live playground's model is [`live`].
 //!
 //! The model is data only (never `Html`): a virtual clock, the topic's name and configs, three
 //! [`PartitionLog`]s, one [`Partitioner`] fed by a seeded [`SimRng`], the last produce outcome and a
@@ -6,6 +7,7 @@
 //! `max.message.bytes`, segment rolling, retention, config parsing) is a samsa-core call; this file only
 //! sequences the calls and keeps what they return so the views can draw it.
 
+pub mod live;
 mod snapshot;
 
 use std::collections::{BTreeMap, VecDeque};

@@ -3,6 +3,7 @@
 
 use alloc::format;
 use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 
 use super::config::ClientConfigError;
 use crate::config::{parse_int_at_least, parse_long_at_least, parse_one_of};
@@ -131,6 +132,11 @@ impl ProducerConfig {
         Ok(())
     }
 
+    /// Every config by Kafka's name with its value as Kafka prints it, in [`ProducerConfig::NAMES`] order.
+    pub fn entries(&self) -> Vec<(&'static str, String)> {
+        Self::NAMES.iter().filter_map(|&name| self.get(name).map(|value| (name, value))).collect()
+    }
+
     /// The config's value in Kafka's string form, or `None` for an unknown name.
     pub fn get(&self, name: &str) -> Option<String> {
         Some(match name {
@@ -190,6 +196,18 @@ fn parse_partitioner(name: &str, value: &str) -> Result<NullKeyStrategy, ClientC
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn entries_name_every_config_with_its_value() {
+        let mut config = ProducerConfig::default();
+        config.set("request.timeout.ms", "1234").unwrap();
+        let entries = config.entries();
+        assert_eq!(entries.len(), ProducerConfig::NAMES.len());
+        for (name, value) in &entries {
+            assert_eq!(config.get(name).as_ref(), Some(value), "{name}");
+        }
+        assert!(entries.contains(&("request.timeout.ms", String::from("1234"))));
+    }
 
     #[test]
     fn every_name_round_trips_through_get_and_set() {

@@ -116,8 +116,8 @@ impl<S: SegmentStorage> PartitionLog<S> {
         self.segments.iter().enumerate().map(move |(i, segment)| segment.info(i == active))
     }
 
-    /// Every batch's header, oldest first, with the segment holding it.
-    pub fn batches(&self) -> impl Iterator<Item = BatchInfo> + '_ {
+    /// Every batch's header, oldest first, with the segment holding it (`.rev()` for newest first).
+    pub fn batches(&self) -> impl DoubleEndedIterator<Item = BatchInfo> + '_ {
         self.segments.iter().flat_map(|segment| {
             segment.batches().iter().map(move |entry| BatchInfo {
                 segment_base_offset: segment.base_offset,

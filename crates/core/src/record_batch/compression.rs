@@ -1,10 +1,10 @@
 //! Compression codecs of the records section (attribute bits 0-2).
 //!
 //! Kafka compresses the records section of a batch as one block; the 61-byte header stays plain so a
-//! broker can read offsets and patch it without decompressing. Only lz4 is built in (with `std`), in the
-//! LZ4 *frame* format that Kafka's `Lz4BlockOutputStream` writes: independent 64 KB blocks, no block or
-//! content checksum (the batch CRC covers the bytes), and the header checksum computed correctly, which
-//! Kafka does for every message format from v1 on (KAFKA-3160).
+//! broker can read offsets and patch it without decompressing. Only lz4 is built in (with the `lz4`
+//! feature), in the LZ4 *frame* format that Kafka's `Lz4BlockOutputStream` writes: independent 64 KB
+//! blocks, no block or content checksum (the batch CRC covers the bytes), and the header checksum
+//! computed correctly, which Kafka does for every message format from v1 on (KAFKA-3160).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -71,7 +71,7 @@ impl Compression {
     pub fn is_supported(self) -> bool {
         match self {
             Compression::None => true,
-            Compression::Lz4 => cfg!(feature = "std"),
+            Compression::Lz4 => cfg!(feature = "lz4"),
             Compression::Gzip | Compression::Snappy | Compression::Zstd => false,
         }
     }
@@ -90,7 +90,7 @@ pub const DEFAULT_MAX_DECOMPRESSED_SIZE_BYTES: usize = 64 * 1024 * 1024;
 /// Why a records section cannot be compressed or decompressed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CompressionError {
-    /// The codec is not built in: gzip, snappy and zstd always; lz4 without the `std` feature.
+    /// The codec is not built in: gzip, snappy and zstd always; lz4 without the `lz4` feature.
     Unsupported(Compression),
     /// The compressed bytes are not valid for the codec; the text is the codec's complaint.
     Corrupt(Compression, String),
@@ -128,7 +128,7 @@ pub fn compress(codec: Compression, input: &[u8], out: &mut Vec<u8>) -> Result<(
             out.extend_from_slice(input);
             Ok(())
         }
-        #[cfg(feature = "std")]
+        #[cfg(feature = "lz4")]
         Compression::Lz4 => lz4::compress(input, out),
         other => Err(CompressionError::Unsupported(other)),
     }
@@ -147,13 +147,13 @@ pub fn decompress(
             }
             Ok(input.to_vec())
         }
-        #[cfg(feature = "std")]
+        #[cfg(feature = "lz4")]
         Compression::Lz4 => lz4::decompress(input, max_output_bytes),
         other => Err(CompressionError::Unsupported(other)),
     }
 }
 
-#[cfg(feature = "std")]
+#[cfg(feature = "lz4")]
 mod lz4 {
     use super::{Compression, CompressionError};
     use alloc::string::ToString;
@@ -241,7 +241,7 @@ mod tests {
         ));
     }
 
-    #[cfg(feature = "std")]
+    #[cfg(feature = "lz4")]
     #[test]
     fn lz4_round_trips_and_writes_kafkas_frame_header() {
         let input: Vec<u8> = (0..200_000u32).map(|i| (i % 97) as u8).collect();
@@ -257,7 +257,7 @@ mod tests {
         ));
     }
 
-    #[cfg(feature = "std")]
+    #[cfg(feature = "lz4")]
     #[test]
     fn lz4_rejects_garbage() {
         for input in [&b""[..], b"\x04\x22\x4d", b"\x04\x22\x4d\x18\xff\xff\xff", b"not lz4 at all"] {
@@ -268,9 +268,9 @@ mod tests {
         }
     }
 
-    #[cfg(not(feature = "std"))]
+    #[cfg(not(feature = "lz4"))]
     #[test]
-    fn lz4_is_unsupported_without_std() {
+    fn lz4_is_unsupported_without_the_lz4_feature() {
         let mut out = Vec::new();
         assert_eq!(
             compress(Compression::Lz4, b"abc", &mut out),

@@ -10,19 +10,23 @@
 //! producer's records to one partition in send order, so their acked offsets increase.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use samsa_core::client::events::RecordId;
 use samsa_core::replication::messages::TopicPartition;
 
 use super::causes::KnownCauses;
 use super::final_state::FinalState;
+use super::paged::PagedVec;
 use super::report::{At, Report, Violation, ViolationKind};
 
 /// One acknowledgement a producer received.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Ack {
     client: u32,
-    tp: TopicPartition,
+    /// Shared with every other ack of the partition ([`AckLedger::partitions`]): a copy of the ledger
+    /// (the live playground's checkpoints) then copies a pointer per ack, not a topic name.
+    tp: Arc<TopicPartition>,
     offset: i64,
     at: At,
 }
@@ -37,15 +41,28 @@ struct OrderSuspect {
 }
 
 /// Every ack of the run, and the ordering suspects.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct AckLedger {
-    acks: BTreeMap<RecordId, Ack>,
+    /// The first ack of each record, paged by record id (ids count up from 1 run-wide).
+    acks: PagedVec<Ack>,
+    /// One shared copy of each partition acks name.
+    partitions: BTreeMap<TopicPartition, Arc<TopicPartition>>,
     /// Last acked (record, offset) per ordered producer and partition.
     last_ordered: BTreeMap<(u32, TopicPartition), (RecordId, i64)>,
     suspects: Vec<OrderSuspect>,
 }
 
 impl AckLedger {
+    /// An empty ledger that pages record ids below `dense_len` (see [`PagedVec::new`]).
+    pub(crate) fn new(dense_len: u64) -> Self {
+        AckLedger {
+            acks: PagedVec::new(dense_len),
+            partitions: BTreeMap::new(),
+            last_ordered: BTreeMap::new(),
+            suspects: Vec::new(),
+        }
+    }
+
     /// Records an ack with an offset (acks=1/all). Only the first ack of a record counts: a duplicated
     /// response must not make one record look like two.
     pub(crate) fn acked(
@@ -57,7 +74,7 @@ impl AckLedger {
         offset: i64,
         ordered: bool,
     ) {
-        if self.acks.contains_key(&record_id) {
+        if self.acks.contains(record_id) {
             return;
         }
         if ordered {
@@ -84,7 +101,15 @@ impl AckLedger {
             }
             self.last_ordered.insert(key, (record_id, offset));
         }
-        self.acks.insert(record_id, Ack { client, tp: tp.clone(), offset, at });
+        let tp = match self.partitions.get(tp) {
+            Some(shared) => Arc::clone(shared),
+            None => {
+                let shared = Arc::new(tp.clone());
+                self.partitions.insert(tp.clone(), Arc::clone(&shared));
+                shared
+            }
+        };
+        self.acks.insert(record_id, Ack { client, tp, offset, at });
     }
 
     /// How many records were acked with an offset.
@@ -92,11 +117,21 @@ impl AckLedger {
         self.acks.len()
     }
 
+    /// The first ack of `record_id`: the client, the offset and when.
+    pub(crate) fn get(&self, record_id: RecordId) -> Option<(u32, i64, At)> {
+        self.acks.get(record_id).map(|ack| (ack.client, ack.offset, ack.at))
+    }
+
+    /// The ordering suspects so far: (earlier record, later record, the violation if confirmed).
+    pub(crate) fn suspects(&self) -> impl Iterator<Item = (RecordId, RecordId, &Violation)> + '_ {
+        self.suspects.iter().map(|s| (s.earlier, s.later, &s.violation))
+    }
+
     /// Checks every ack against the final committed logs; counts losses and unavailable records.
     pub(crate) fn finish(self, state: &FinalState, causes: &KnownCauses, report: &mut Report) {
         let mut lost: BTreeSet<RecordId> = BTreeSet::new();
-        for (&record_id, ack) in &self.acks {
-            let partition = state.partitions.get(&ack.tp);
+        for (record_id, ack) in self.acks.iter() {
+            let partition = state.partitions.get(&*ack.tp);
             let Some(leader) = partition.and_then(|p| p.leader_replica()) else {
                 // Offline (or unreadable): the record may come back with an in-sync replica, so it is
                 // unavailable, not lost — Kafka's trade with unclean.leader.election.enable=false.
@@ -132,7 +167,7 @@ impl AckLedger {
             report.acked_lost += 1;
             report.push(Violation {
                 kind: ViolationKind::AckedWriteLost,
-                tp: Some(ack.tp.clone()),
+                tp: Some((*ack.tp).clone()),
                 record_id: Some(record_id),
                 offsets: vec![ack.offset],
                 at: ack.at,

@@ -19,7 +19,7 @@ use super::report::{At, Cause};
 const MAX_EVENTS_PER_PARTITION: usize = 64;
 
 /// What the trace showed that can explain a violation.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct KnownCauses {
     /// The controller's committed ISR per partition (from `IsrChanged`).
     isr: BTreeMap<TopicPartition, Vec<BrokerId>>,

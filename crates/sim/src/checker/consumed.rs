@@ -18,6 +18,7 @@ use samsa_core::replication::messages::TopicPartition;
 
 use super::causes::KnownCauses;
 use super::final_state::FinalState;
+use super::paged::PagedVec;
 use super::report::{At, Report, Violation, ViolationKind};
 
 /// Where a consumer stands in one partition.
@@ -34,12 +35,88 @@ struct FirstRead {
     at: At,
 }
 
+/// The distinct records read at one offset of one partition, each with its first read: normally one,
+/// more only when the partition's log changed under a consumer (truncation, unclean election).
+#[derive(Clone, Debug)]
+struct ReadsAt {
+    /// The read with the smallest record id (`None` first, as `Option` orders).
+    first: (Option<RecordId>, FirstRead),
+    /// The others, by ascending record id, all above `first`'s: empty (no allocation) in the usual case.
+    more: Vec<(Option<RecordId>, FirstRead)>,
+}
+
+impl ReadsAt {
+    fn contains(&self, record_id: Option<RecordId>) -> bool {
+        self.first.0 == record_id || self.more.iter().any(|(other, _)| *other == record_id)
+    }
+
+    /// Adds a record not read here before, keeping the order by record id.
+    fn insert(&mut self, record_id: Option<RecordId>, read: FirstRead) {
+        let mut entry = (record_id, read);
+        if record_id < self.first.0 {
+            core::mem::swap(&mut self.first, &mut entry);
+        }
+        let at = self.more.partition_point(|(other, _)| *other < entry.0);
+        self.more.insert(at, entry);
+    }
+
+    /// Every (record id, first read), by ascending record id.
+    fn iter(&self) -> impl Iterator<Item = &(Option<RecordId>, FirstRead)> {
+        core::iter::once(&self.first).chain(self.more.iter())
+    }
+}
+
+/// The distinct records read from one partition, by (offset, record id): offsets count up from 0, so
+/// they are paged by offset; negative ones (which no valid log holds) are kept apart so none is lost.
+#[derive(Clone, Debug)]
+struct PartitionReads {
+    by_offset: PagedVec<ReadsAt>,
+    negative: BTreeMap<(i64, Option<RecordId>), FirstRead>,
+}
+
+impl PartitionReads {
+    fn contains(&self, offset: i64, record_id: Option<RecordId>) -> bool {
+        match u64::try_from(offset) {
+            Ok(index) => self.by_offset.get(index).is_some_and(|reads| reads.contains(record_id)),
+            Err(_) => self.negative.contains_key(&(offset, record_id)),
+        }
+    }
+
+    /// Adds a read not seen before.
+    fn insert(&mut self, offset: i64, record_id: Option<RecordId>, read: FirstRead) {
+        let Ok(index) = u64::try_from(offset) else {
+            self.negative.insert((offset, record_id), read);
+            return;
+        };
+        match self.by_offset.get_mut(index) {
+            Some(reads) => reads.insert(record_id, read),
+            None => {
+                self.by_offset.insert(index, ReadsAt { first: (record_id, read), more: Vec::new() });
+            }
+        }
+    }
+
+    /// Every (offset, record id, first read), by ascending (offset, record id): the order the
+    /// `BTreeMap` this replaces iterated in, so reports keep their order.
+    fn iter(&self) -> impl Iterator<Item = (i64, Option<RecordId>, FirstRead)> + '_ {
+        let negative = self.negative.iter().map(|(&(offset, record_id), &read)| (offset, record_id, read));
+        let paged = self.by_offset.iter().flat_map(|(index, reads)| {
+            // Indices came from non-negative i64 offsets, so they convert back.
+            let offset = i64::try_from(index).unwrap_or(i64::MAX);
+            reads.iter().map(move |&(record_id, read)| (offset, record_id, read))
+        });
+        negative.chain(paged)
+    }
+}
+
 /// Every distinct record consumers received, and each consumer's position.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct ConsumeLedger {
     positions: BTreeMap<(u32, TopicPartition), Position>,
-    reads: BTreeMap<TopicPartition, BTreeMap<(i64, Option<RecordId>), FirstRead>>,
+    reads: BTreeMap<TopicPartition, PartitionReads>,
     distinct_reads: usize,
+    /// Offsets below this are paged (see [`PagedVec::new`]).
+    dense_len: u64,
 }
 
 /// One record a consumer received.
@@ -52,6 +129,11 @@ pub(crate) struct Consumed<'a> {
 }
 
 impl ConsumeLedger {
+    /// An empty ledger that pages offsets below `dense_len`.
+    pub(crate) fn new(dense_len: u64) -> Self {
+        ConsumeLedger { positions: BTreeMap::new(), reads: BTreeMap::new(), distinct_reads: 0, dense_len }
+    }
+
     /// Checks one received record on the spot and remembers it for the end; `max_reads` bounds memory.
     pub(crate) fn consumed(
         &mut self,
@@ -105,20 +187,28 @@ impl ConsumeLedger {
             }
         }
         self.positions.insert(key, Position { last_offset: c.offset, last_step: at.step });
-        let reads = self.reads.entry(c.tp.clone()).or_default();
-        if self.distinct_reads < max_reads && !reads.contains_key(&(c.offset, c.record_id)) {
-            reads.insert((c.offset, c.record_id), FirstRead { client: c.client, at });
+        if self.distinct_reads >= max_reads {
+            return;
+        }
+        if !self.reads.contains_key(c.tp) {
+            let empty =
+                PartitionReads { by_offset: PagedVec::new(self.dense_len), negative: BTreeMap::new() };
+            self.reads.insert(c.tp.clone(), empty);
+        }
+        let Some(reads) = self.reads.get_mut(c.tp) else { return };
+        if !reads.contains(c.offset, c.record_id) {
+            reads.insert(c.offset, c.record_id, FirstRead { client: c.client, at });
             self.distinct_reads += 1;
         }
     }
 
     /// Every consumed record must be in the final committed log at the same offset.
     pub(crate) fn finish(self, state: &FinalState, causes: &KnownCauses, report: &mut Report) {
-        for (tp, reads) in self.reads {
-            let Some(leader) = state.partitions.get(&tp).and_then(|p| p.leader_replica()) else {
+        for (tp, reads) in &self.reads {
+            let Some(leader) = state.partitions.get(tp).and_then(|p| p.leader_replica()) else {
                 continue; // offline: nothing to compare with; the acked check counts it as unavailable
             };
-            for ((offset, record_id), first) in reads {
+            for (offset, record_id, first) in reads.iter() {
                 let found = leader.record_at(offset);
                 let committed = offset < leader.high_watermark;
                 if committed && found.is_some_and(|r| r.record_id == record_id) {
@@ -140,9 +230,12 @@ impl ConsumeLedger {
                          offset: the consumer read past the true high watermark",
                         first.client, first.at
                     ),
-                    cause: causes.for_loss(&tp, first.at),
+                    cause: causes.for_loss(tp, first.at),
                 });
             }
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -19,7 +19,7 @@ struct LeaderTerm {
 }
 
 /// The current leadership terms, per broker and partition.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(crate) struct HighWatermarks {
     terms: BTreeMap<(BrokerId, TopicPartition), LeaderTerm>,
 }

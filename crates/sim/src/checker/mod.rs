@@ -10,7 +10,9 @@
 //! One file per guarantee: `acked` (acked-write loss, producer order), `duplicates`, `consumed` (read
 //! past the high watermark, consumer order), `high_watermark`, `divergence`; `causes` recognises
 //! losses Kafka itself shows (KIP-966's last-replica-standing gap) and names them in the violation;
-//! [`report`] holds the verdict and [`final_state`] the end-of-run snapshot.
+//! [`report`] holds the verdict and [`final_state`] the end-of-run snapshot. The per-record ledgers
+//! (records sent, acks, reads) are `paged`: the live playground clones the checker into every
+//! checkpoint, and a paged ledger's copy shares its pages instead of copying every record.
 
 mod acked;
 mod causes;
@@ -19,6 +21,7 @@ mod divergence;
 mod duplicates;
 pub mod final_state;
 mod high_watermark;
+mod paged;
 pub mod report;
 
 use std::collections::BTreeSet;
@@ -71,11 +74,12 @@ impl Default for CheckerConfig {
 }
 
 /// The streaming checker: `observe` every trace event, then `finish` with the converged cluster.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Checker {
     config: CheckerConfig,
     report: Report,
-    sent: BTreeSet<RecordId>,
+    /// Every record id sent (the value says nothing: a set, paged by id).
+    sent: paged::PagedVec<()>,
     acks: acked::AckLedger,
     consumed: consumed::ConsumeLedger,
     high_watermarks: high_watermark::HighWatermarks,
@@ -86,7 +90,19 @@ pub struct Checker {
 impl Checker {
     /// A checker for a run described by `config`.
     pub fn new(config: CheckerConfig) -> Self {
-        Checker { config, ..Checker::default() }
+        // Record ids count up from 1 and offsets from 0: with at most `max_tracked_records` of each,
+        // every tracked one is below this, so the ledgers page all of them.
+        let dense_len = u64::try_from(config.max_tracked_records).unwrap_or(u64::MAX).saturating_add(1);
+        Checker {
+            config,
+            report: Report::default(),
+            sent: paged::PagedVec::new(dense_len),
+            acks: acked::AckLedger::new(dense_len),
+            consumed: consumed::ConsumeLedger::new(dense_len),
+            high_watermarks: high_watermark::HighWatermarks::default(),
+            causes: causes::KnownCauses::default(),
+            untracked: 0,
+        }
     }
 
     /// Feeds one trace event; violations decidable now are recorded with the event's step.
@@ -94,11 +110,11 @@ impl Checker {
         let at = At { step: event.step, t_ms: event.t_ms };
         match &event.kind {
             TraceKind::RecordSent { record_id, .. } => {
-                if self.sent.contains(record_id) {
+                if self.sent.contains(*record_id) {
                     return; // a retry: the same record again
                 }
                 if self.sent.len() < self.config.max_tracked_records {
-                    self.sent.insert(*record_id);
+                    self.sent.insert(*record_id, ());
                 } else {
                     self.untracked += 1;
                 }
@@ -166,6 +182,28 @@ impl Checker {
         &self.report.violations
     }
 
+    /// The counts and the streaming violations so far; the end-of-run checks are not decided yet, so
+    /// `records_acked`, `acked_lost` and `duplicated` are still zero here (see [`Checker::records_acked`]).
+    pub fn report_so_far(&self) -> &Report {
+        &self.report
+    }
+
+    /// Records acknowledged with an offset so far (the first ack of each).
+    pub fn records_acked(&self) -> u64 {
+        self.acks.len() as u64
+    }
+
+    /// The first ack of `record_id`: the client, the acked offset, and when.
+    pub fn ack_of(&self, record_id: RecordId) -> Option<(u32, i64, At)> {
+        self.acks.get(record_id)
+    }
+
+    /// Producer-order suspects so far, as (earlier record, later record, violation): [`Checker::finish`]
+    /// confirms one only if neither record was lost, since a lost record's offset may be reused.
+    pub fn producer_order_suspects(&self) -> impl Iterator<Item = (RecordId, RecordId, &Violation)> + '_ {
+        self.acks.suspects()
+    }
+
     /// Decides the end-of-run checks against the converged cluster and returns the verdict.
     pub fn finish(self, state: &FinalState) -> Report {
         let Checker { mut report, acks, consumed, causes, untracked, .. } = self;
@@ -180,6 +218,13 @@ impl Checker {
         // Streaming checks pushed first; a reader wants the story in order.
         report.violations.sort_by_key(|v| v.at);
         report
+    }
+}
+
+impl Default for Checker {
+    /// A checker with [`CheckerConfig::default`].
+    fn default() -> Self {
+        Checker::new(CheckerConfig::default())
     }
 }
 

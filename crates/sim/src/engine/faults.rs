@@ -86,6 +86,35 @@ pub enum Fault {
         /// Slowest.
         max_ms: u64,
     },
+    /// The link between `a` and `b` (both directions) gets its own latency range (until the next
+    /// [`Fault::SetLatency`], which resets every link).
+    SetLinkLatency {
+        /// One end.
+        a: Target,
+        /// Other end.
+        b: Target,
+        /// Fastest.
+        min_ms: u64,
+        /// Slowest.
+        max_ms: u64,
+    },
+    /// A client's config by Kafka's name: the client is closed and a new one with the changed config
+    /// takes its place ([`Simulation::reconfigure_client`]).
+    SetConfig {
+        /// Which client.
+        node: Target,
+        /// Kafka's config name.
+        name: String,
+        /// The value.
+        value: String,
+    },
+    /// A producer's workload rate ([`Simulation::set_produce_rate`]).
+    SetProduceRate {
+        /// Which producer.
+        node: Target,
+        /// Records per second (0 stops it).
+        rate_per_sec: u64,
+    },
     /// The drop probability.
     SetDropRate {
         /// In `[0, 1]`.
@@ -119,6 +148,9 @@ impl Fault {
             Fault::Rejoin { .. } => "rejoin",
             Fault::HealAll => "heal-all",
             Fault::SetLatency { .. } => "set-latency",
+            Fault::SetLinkLatency { .. } => "set-link-latency",
+            Fault::SetConfig { .. } => "set-config",
+            Fault::SetProduceRate { .. } => "set-produce-rate",
             Fault::SetDropRate { .. } => "set-drop-rate",
             Fault::SetDuplicateRate { .. } => "set-duplicate-rate",
             Fault::SetReorderRate { .. } => "set-reorder-rate",
@@ -215,6 +247,19 @@ impl Simulation {
             Fault::SetLatency { min_ms, max_ms } => {
                 self.network.set_latency(*min_ms, *max_ms).map_err(|e| e.to_string())?;
                 self.record(TraceKind::LatencyChanged { min_ms: *min_ms, max_ms: *max_ms })?;
+            }
+            Fault::SetLinkLatency { a, b, min_ms, max_ms } => {
+                let (a, b) = (self.resolve(a)?, self.resolve(b)?);
+                self.network.set_link_latency(a, b, *min_ms, *max_ms).map_err(|e| e.to_string())?;
+                self.record(TraceKind::LinkLatencyChanged { a, b, min_ms: *min_ms, max_ms: *max_ms })?;
+            }
+            Fault::SetConfig { node, name, value } => {
+                let id = self.resolve(node)?;
+                self.reconfigure_client(id, name, value)??;
+            }
+            Fault::SetProduceRate { node, rate_per_sec } => {
+                let id = self.resolve(node)?;
+                self.set_produce_rate(id, *rate_per_sec)??;
             }
             Fault::SetDropRate { rate } => {
                 self.network.set_drop_rate(*rate).map_err(|e| e.to_string())?;

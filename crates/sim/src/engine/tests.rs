@@ -4,13 +4,14 @@
 use samsa_core::node::{Effect, Node, NodeId};
 use samsa_core::replication::messages::Message;
 
-use super::{Fault, SimConfig, Simulation, Target, Workload};
+use super::{Fault, SimConfig, SimError, Simulation, Target, Workload};
 use crate::network::NetworkConfig;
 use crate::sim_node::{Dormant, Rejected, SimNode, WorkloadRecord};
 use crate::trace::{DropReason, Trace, TraceKind};
 
 /// Pings `peer` every `interval_ms`, answers pings, counts what it got; reports a violation once it
 /// has received `violate_after` messages (to test the invariant hook).
+#[derive(Clone)]
 struct Pinger {
     id: NodeId,
     peer: NodeId,
@@ -67,6 +68,7 @@ impl Node for Pinger {
     }
 }
 
+#[derive(Clone)]
 struct PingerDisk {
     id: NodeId,
     peer: NodeId,
@@ -81,6 +83,10 @@ impl Dormant for PingerDisk {
         node.next_ms = now_ms;
         node
     }
+
+    fn clone_box(&self) -> Box<dyn Dormant> {
+        Box::new(self.clone())
+    }
 }
 
 impl SimNode for Pinger {
@@ -91,6 +97,9 @@ impl SimNode for Pinger {
             interval_ms: self.interval_ms,
             durable_sent: self.durable_sent,
         })
+    }
+    fn clone_box(&self) -> Box<dyn SimNode> {
+        Box::new(self.clone())
     }
     fn check_invariants(&self) -> Result<(), String> {
         match self.violate_after {
@@ -280,6 +289,7 @@ fn workload_sends_at_its_rate_between_start_and_stop() {
         key_count: Some(3),
         value_bytes,
         start_ms: 100,
+        first_record: 0,
         stop_ms: 1_100,
         sent: 0,
     };
@@ -334,6 +344,7 @@ fn a_crashed_producer_sends_nothing_until_restarted() {
         key_count: None,
         value_bytes: 1,
         start_ms: 0,
+        first_record: 0,
         stop_ms: 1_000,
         sent: 0,
     });
@@ -390,4 +401,60 @@ fn a_paused_node_gets_its_messages_when_it_resumes_and_loses_them_if_it_crashes(
         !sim.trace().events().any(|e| e.kind == TraceKind::NodeResumed { node: B }),
         "a crashed node does not resume"
     );
+}
+
+#[test]
+fn a_new_produce_rate_restarts_the_spacing_and_stops_at_zero() {
+    let mut sim = Simulation::new(SimConfig::new(8, "rate"), Trace::in_memory(100_000)).unwrap();
+    let producer = NodeId::Client(1);
+    sim.add_node(Pinger::new(producer, A, 1_000_000)).unwrap();
+    sim.add_node(Pinger::new(A, producer, 1_000_000)).unwrap();
+    sim.add_workload(Workload {
+        producer,
+        topic: "t".to_owned(),
+        rate_per_sec: 10,
+        key_count: None,
+        value_bytes: 1,
+        start_ms: 0,
+        first_record: 0,
+        stop_ms: 10_000,
+        sent: 0,
+    });
+    sim.run_until(1_050).unwrap();
+    assert_eq!(sim.stats().records_sent, 11, "0, 100, …, 1000 ms");
+    sim.set_produce_rate(producer, 100).unwrap().unwrap();
+    sim.run_until(2_049).unwrap();
+    assert_eq!(sim.stats().records_sent, 11 + 100, "from 1050 ms every 10 ms");
+    sim.set_produce_rate(producer, 0).unwrap().unwrap();
+    sim.run_until(5_000).unwrap();
+    assert_eq!(sim.stats().records_sent, 111);
+    assert!(sim.set_produce_rate(A, 5).unwrap().is_err(), "A has no workload");
+}
+
+#[test]
+fn the_clock_moves_between_steps_only_up_to_the_next_step() {
+    let mut sim =
+        two_pingers(3, NetworkConfig { latency_min_ms: 5, latency_max_ms: 5, ..NetworkConfig::default() });
+    sim.run_until(100).unwrap();
+    let next_ms = sim.next_step_ms().unwrap();
+    assert!(matches!(sim.advance_clock_to(next_ms + 1), Err(SimError::StepDue { .. })));
+    assert_eq!(sim.now_ms(), 100);
+    sim.advance_clock_to(next_ms).unwrap();
+    assert_eq!(sim.now_ms(), next_ms);
+    assert!(sim.advance_clock_to(next_ms - 1).is_err(), "never backwards");
+}
+
+#[test]
+fn a_checkpoint_of_jittery_pingers_with_faults_continues_identically() {
+    let mut original = two_pingers(11, jittery());
+    original.schedule_fault(300, Fault::Crash { node: Target::Node(B), power_loss: false });
+    original.schedule_fault(700, Fault::Restart { node: Target::Node(B) });
+    original.schedule_fault(800, Fault::Cut { a: Target::Node(A), b: Target::Node(B) });
+    original.schedule_fault(950, Fault::HealAll);
+    original.run_until(500).unwrap();
+    let mut copy = original.checkpoint().unwrap();
+    original.run_until(2_000).unwrap();
+    copy.run_until(2_000).unwrap();
+    assert_eq!(kinds(&copy), kinds(&original));
+    assert_eq!(copy.trace().hash(), original.trace().hash());
 }

@@ -23,8 +23,11 @@ pub struct Workload {
     pub key_count: Option<u64>,
     /// Value size of every record.
     pub value_bytes: u32,
-    /// First send.
+    /// When record number `first_record` is due (the first send, or the moment the rate last changed).
     pub start_ms: u64,
+    /// The record number due at `start_ms`: 0, or the count sent when the rate last changed (the
+    /// spacing restarts then).
+    pub first_record: u64,
     /// No sends at or after this time.
     pub stop_ms: u64,
     /// Records sent so far.
@@ -34,7 +37,8 @@ pub struct Workload {
 impl Workload {
     /// When record number `n` (0-based) is due.
     fn due_ms(&self, n: u64) -> u64 {
-        let offset_ms = u128::from(n) * 1_000 / u128::from(self.rate_per_sec.max(1));
+        let offset_ms =
+            u128::from(n.saturating_sub(self.first_record)) * 1_000 / u128::from(self.rate_per_sec.max(1));
         self.start_ms.saturating_add(u64::try_from(offset_ms).unwrap_or(u64::MAX))
     }
 }

@@ -16,7 +16,7 @@ use super::{Lines, ScenarioError};
 pub type ConfigMap = BTreeMap<String, Spanned<Value>>;
 
 /// The value's text as Kafka's `ConfigDef` would receive it.
-fn text(lines: &Lines<'_>, path: &str, value: &Spanned<Value>) -> Result<String, ScenarioError> {
+pub(super) fn text(lines: &Lines<'_>, path: &str, value: &Spanned<Value>) -> Result<String, ScenarioError> {
     match value.get_ref() {
         Value::String(s) => Ok(s.clone()),
         Value::Integer(i) => Ok(i.to_string()),

@@ -4,12 +4,12 @@ use samsa_core::node::NodeId;
 use toml::Spanned;
 
 use super::spec::FaultSpec;
-use super::{Lines, ScenarioError};
+use super::{ConsumerPlan, Lines, ProducerPlan, ScenarioError};
 use crate::engine::{Fault, Target};
 use crate::trace::ids::{parse_node_id, parse_topic_partition};
 
 /// The action names a scenario may use.
-pub const ACTIONS: [&str; 13] = [
+pub const ACTIONS: [&str; 16] = [
     "crash",
     "restart",
     "pause",
@@ -20,6 +20,9 @@ pub const ACTIONS: [&str; 13] = [
     "rejoin",
     "heal-all",
     "set-latency",
+    "set-link-latency",
+    "set-config",
+    "set-produce-rate",
     "set-drop-rate",
     "set-duplicate-rate",
     "set-reorder-rate",
@@ -58,8 +61,10 @@ pub(super) fn validate(
     index: usize,
     spec: &FaultSpec,
     broker_count: u32,
-    client_count: u32,
+    producers: &[ProducerPlan],
+    consumers: &[ConsumerPlan],
 ) -> Result<(u64, Fault), ScenarioError> {
+    let client_count = (producers.len() + consumers.len()) as u32;
     let path = |field: &str| format!("faults[{index}].{field}");
     let action_span = spec.action.span();
     let missing = |field: &str| {
@@ -69,6 +74,15 @@ pub(super) fn validate(
         let value = value.as_ref().ok_or_else(|| missing(field))?;
         parse_target(value.get_ref(), broker_count, client_count)
             .map_err(|m| lines.error(path(field), value.span(), m))
+    };
+    let latency = || -> Result<(u64, u64), ScenarioError> {
+        let min_ms = spec.min_ms.ok_or_else(|| missing("min_ms"))?;
+        let max_ms = spec.max_ms.ok_or_else(|| missing("max_ms"))?;
+        if min_ms > max_ms {
+            let message = format!("min_ms {min_ms} is above max_ms {max_ms}");
+            return Err(lines.error(path("min_ms"), action_span.clone(), message));
+        }
+        Ok((min_ms, max_ms))
     };
     let rate = || -> Result<f64, ScenarioError> {
         let rate = spec.rate.as_ref().ok_or_else(|| missing("rate"))?;
@@ -95,16 +109,39 @@ pub(super) fn validate(
         "rejoin" => Fault::Rejoin { node: target("node", &spec.node)? },
         "heal-all" => Fault::HealAll,
         "set-latency" => {
-            let min_ms = spec.min_ms.ok_or_else(|| missing("min_ms"))?;
-            let max_ms = spec.max_ms.ok_or_else(|| missing("max_ms"))?;
-            if min_ms > max_ms {
+            let (min_ms, max_ms) = latency()?;
+            Fault::SetLatency { min_ms, max_ms }
+        }
+        "set-link-latency" => {
+            let (a, b) = (target("node", &spec.node)?, target("peer", &spec.peer)?);
+            let (min_ms, max_ms) = latency()?;
+            Fault::SetLinkLatency { a, b, min_ms, max_ms }
+        }
+        "set-config" => {
+            let node = target("node", &spec.node)?;
+            let name = spec.name.as_ref().ok_or_else(|| missing("name"))?;
+            let value = spec.value.as_ref().ok_or_else(|| missing("value"))?;
+            let text = super::configs::text(lines, &path("value"), value)?;
+            check_client_config(&node, name.get_ref(), &text, producers, consumers)
+                .map_err(|m| lines.error(path("value"), value.span(), m))?;
+            Fault::SetConfig { node, name: name.get_ref().clone(), value: text }
+        }
+        "set-produce-rate" => {
+            let node = target("node", &spec.node)?;
+            let is_producer =
+                matches!(node, Target::Node(NodeId::Client(n)) if n >= 1 && (n as usize) <= producers.len());
+            if !is_producer {
+                let span = spec.node.as_ref().map_or(action_span.clone(), |n| n.span());
                 return Err(lines.error(
-                    path("min_ms"),
-                    action_span,
-                    format!("min_ms {min_ms} is above max_ms {max_ms}"),
+                    path("node"),
+                    span,
+                    "`set-produce-rate` needs a producer (client-N)",
                 ));
             }
-            Fault::SetLatency { min_ms, max_ms }
+            Fault::SetProduceRate {
+                node,
+                rate_per_sec: spec.rate_per_sec.ok_or_else(|| missing("rate_per_sec"))?,
+            }
         }
         "set-drop-rate" => Fault::SetDropRate { rate: rate()? },
         "set-duplicate-rate" => Fault::SetDuplicateRate { rate: rate()? },
@@ -117,4 +154,28 @@ pub(super) fn validate(
         }
     };
     Ok((spec.at_ms, fault))
+}
+
+/// Checks a `set-config` value with samsa-core's parsers against the client's configs as the file
+/// sets them (Kafka's `ConfigException` sentence on error).
+fn check_client_config(
+    node: &Target,
+    name: &str,
+    value: &str,
+    producers: &[ProducerPlan],
+    consumers: &[ConsumerPlan],
+) -> Result<(), String> {
+    let Target::Node(NodeId::Client(n)) = node else {
+        return Err(format!("`set-config` needs a client (client-N), got {node}"));
+    };
+    let index = (*n as usize).saturating_sub(1);
+    if let Some(plan) = producers.get(index) {
+        let mut config = plan.config.clone();
+        config.set(name, value).and_then(|()| config.validate()).map_err(|e| e.to_string())
+    } else if let Some(plan) = consumers.get(index - producers.len()) {
+        let mut config = plan.config.clone();
+        config.set(name, value).map_err(|e| e.to_string())
+    } else {
+        Err(format!("no client {node} in this scenario"))
+    }
 }

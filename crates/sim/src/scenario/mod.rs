@@ -16,9 +16,10 @@ use std::fmt;
 use std::ops::Range;
 
 pub use expect::{evaluate, Expectation, Expectations};
+pub use faults::parse_target;
 pub use spec::{
-    ClusterSpec, ConsumerSpec, ExpectValue, FaultSpec, LatencySpec, NetworkSpec, ProducerSpec, ScenarioFile,
-    TopicSpec, WorkloadSpec,
+    ClusterSpec, ConsumerSpec, ExpectValue, FaultSpec, LatencySpec, LinkSpec, NetworkSpec, ProducerSpec,
+    ScenarioFile, TopicSpec, WorkloadSpec,
 };
 
 use samsa_core::client::{ConsumerConfig, ProducerConfig};

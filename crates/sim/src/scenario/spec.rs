@@ -7,7 +7,9 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::configs::{broker_config, consumer_config, producer_config, topic_config, ConfigMap};
+use super::faults::parse_target;
 use super::{ConsumerPlan, Lines, ProducerPlan, Scenario, ScenarioError, TopicPlan, SCENARIO_VERSION};
+use crate::engine::Target;
 use crate::network::{NetworkConfig, DEFAULT_MAX_IN_FLIGHT_MESSAGES};
 
 /// Most brokers a scenario may have: a bound on the work per step and on memory.
@@ -142,6 +144,21 @@ pub struct NetworkSpec {
     pub reorder_delay_max_ms: Option<u64>,
     /// In-flight queue bound.
     pub max_in_flight_messages: Option<usize>,
+    /// Links with their own latency.
+    #[serde(default)]
+    pub links: Vec<LinkSpec>,
+}
+
+/// `[[network.links]]`: one link's own latency range (both directions).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSpec {
+    /// One end (`broker-1`, `controller`, `client-1`).
+    pub a: Spanned<String>,
+    /// Other end.
+    pub b: Spanned<String>,
+    /// One-way latency range on this link.
+    pub latency_ms: Spanned<LatencySpec>,
 }
 
 /// `latency_ms = { min = 1, max = 5 }`.
@@ -164,7 +181,7 @@ pub struct FaultSpec {
     pub action: Spanned<String>,
     /// Which node (`broker-1`, `controller`, `client-1`, `leader-of:orders/0`).
     pub node: Option<Spanned<String>>,
-    /// The other end, for `cut` and `heal`.
+    /// The other end, for `cut`, `heal` and `set-link-latency`.
     pub peer: Option<Spanned<String>>,
     /// `crash` only: lose unflushed data too.
     #[serde(default)]
@@ -173,12 +190,18 @@ pub struct FaultSpec {
     pub duration_ms: Option<u64>,
     /// `set-drop-rate`, `set-duplicate-rate`, `set-reorder-rate`: the probability.
     pub rate: Option<Spanned<f64>>,
-    /// `set-latency`: fastest.
+    /// `set-latency`, `set-link-latency`: fastest.
     pub min_ms: Option<u64>,
-    /// `set-latency`: slowest.
+    /// `set-latency`, `set-link-latency`: slowest.
     pub max_ms: Option<u64>,
     /// `set-reorder-rate`: largest extra delay.
     pub delay_max_ms: Option<u64>,
+    /// `set-config`: Kafka's config name.
+    pub name: Option<Spanned<String>>,
+    /// `set-config`: the value (string, number or boolean, as in a `config` table).
+    pub value: Option<Spanned<toml::Value>>,
+    /// `set-produce-rate`: records per second.
+    pub rate_per_sec: Option<u64>,
 }
 
 /// An expectation's value.
@@ -208,8 +231,39 @@ fn check_rate(
 }
 
 impl NetworkSpec {
-    fn validate(&self, lines: &Lines<'_>) -> Result<NetworkConfig, ScenarioError> {
+    fn validate(
+        &self,
+        lines: &Lines<'_>,
+        broker_count: u32,
+        client_count: u32,
+    ) -> Result<NetworkConfig, ScenarioError> {
         let mut config = NetworkConfig::default();
+        for (i, link) in self.links.iter().enumerate() {
+            let node = |field: &str, text: &Spanned<String>| match parse_target(
+                text.get_ref(),
+                broker_count,
+                client_count,
+            ) {
+                Ok(Target::Node(id)) => Ok(id),
+                Ok(Target::LeaderOf(_)) => Err(lines.error(
+                    format!("network.links[{i}].{field}"),
+                    text.span(),
+                    "name a node, e.g. broker-1",
+                )),
+                Err(m) => Err(lines.error(format!("network.links[{i}].{field}"), text.span(), m)),
+            };
+            let (a, b) = (node("a", &link.a)?, node("b", &link.b)?);
+            let LatencySpec { min, max } = *link.latency_ms.get_ref();
+            if min > max {
+                let path = format!("network.links[{i}].latency_ms");
+                return Err(lines.error(
+                    path,
+                    link.latency_ms.span(),
+                    format!("min {min} is above max {max}"),
+                ));
+            }
+            config.link_latency_ms.insert(if a <= b { (a, b) } else { (b, a) }, (min, max));
+        }
         if let Some(latency) = &self.latency_ms {
             let LatencySpec { min, max } = *latency.get_ref();
             if min > max {
@@ -308,13 +362,13 @@ impl ScenarioFile {
             let config = consumer_config(lines, &format!("consumers[{i}].config"), &c.config)?;
             consumers.push(ConsumerPlan { topic, config });
         }
-        let network = self.network.validate(lines)?;
         let client_count = (producers.len() + consumers.len()) as u32;
+        let network = self.network.validate(lines, broker_count, client_count)?;
         let faults = self
             .faults
             .iter()
             .enumerate()
-            .map(|(i, f)| super::faults::validate(lines, i, f, broker_count, client_count))
+            .map(|(i, f)| super::faults::validate(lines, i, f, broker_count, &producers, &consumers))
             .collect::<Result<Vec<_>, _>>()?;
         let expect = super::expect::validate(lines, &self.expect)?;
         Ok(Scenario {

@@ -209,3 +209,77 @@ mod evaluate {
         );
     }
 }
+
+const ONE_PRODUCER: &str =
+    "[[producers]]\ntopic = \"orders\"\nworkload = { rate_per_sec = 10 }\n[[consumers]]\ntopic = \"orders\"\n";
+
+#[test]
+fn link_latency_config_and_rate_faults_parse() {
+    let extra = format!(
+        "{ONE_PRODUCER}
+[[faults]]
+at_ms = 5
+action = \"set-link-latency\"
+node = \"broker-1\"
+peer = \"broker-2\"
+min_ms = 10
+max_ms = 20
+
+[[faults]]
+at_ms = 6
+action = \"set-config\"
+node = \"client-1\"
+name = \"acks\"
+value = 1
+
+[[faults]]
+at_ms = 7
+action = \"set-produce-rate\"
+node = \"client-1\"
+rate_per_sec = 0
+"
+    );
+    let scenario = with(&extra).unwrap();
+    let (b1, b2, c1) =
+        (Target::Node(NodeId::Broker(1)), Target::Node(NodeId::Broker(2)), Target::Node(NodeId::Client(1)));
+    assert_eq!(scenario.faults[0], (5, Fault::SetLinkLatency { a: b1, b: b2, min_ms: 10, max_ms: 20 }));
+    assert_eq!(
+        scenario.faults[1],
+        (6, Fault::SetConfig { node: c1.clone(), name: "acks".into(), value: "1".into() })
+    );
+    assert_eq!(scenario.faults[2], (7, Fault::SetProduceRate { node: c1, rate_per_sec: 0 }));
+}
+
+#[test]
+fn set_config_values_are_checked_by_kafkas_parsers() {
+    let fault = |node: &str, name: &str, value: &str| {
+        format!(
+            "{ONE_PRODUCER}[[faults]]\nat_ms = 1\naction = \"set-config\"\nnode = \"{node}\"\nname = \"{name}\"\nvalue = {value}\n"
+        )
+    };
+    let err = with(&fault("client-1", "acks", "\"2\"")).unwrap_err();
+    assert_eq!(err.path, "faults[0].value");
+    assert_eq!(err.message, "Invalid value 2 for configuration acks: String must be one of: all, -1, 0, 1");
+    // The consumer (client-2) has its own configs: a producer config is unknown to it.
+    assert!(with(&fault("client-2", "acks", "\"1\"")).is_err());
+    assert!(with(&fault("client-2", "fetch.max.wait.ms", "100")).is_ok());
+    let err = with(&fault("broker-1", "acks", "\"1\"")).unwrap_err();
+    assert!(err.message.contains("needs a client"), "{err}");
+    let rate = format!("{ONE_PRODUCER}[[faults]]\nat_ms = 1\naction = \"set-produce-rate\"\nnode = \"client-2\"\nrate_per_sec = 5\n");
+    assert_eq!(with(&rate).unwrap_err().path, "faults[0].node");
+}
+
+#[test]
+fn network_links_get_their_own_latency() {
+    let extra = "[network]\nlinks = [ { a = \"broker-2\", b = \"broker-1\", latency_ms = { min = 30, max = 40 } } ]\n";
+    let scenario = with(extra).unwrap();
+    let link = (NodeId::Broker(1), NodeId::Broker(2));
+    assert_eq!(scenario.network.link_latency_ms.get(&link), Some(&(30, 40)));
+    let bad =
+        "[network]\nlinks = [ { a = \"broker-7\", b = \"broker-1\", latency_ms = { min = 3, max = 4 } } ]\n";
+    let err = with(bad).unwrap_err();
+    assert_eq!((err.path.as_str(), err.line), ("network.links[0].a", Some(line_of(bad, "broker-7"))));
+    let backwards =
+        "[network]\nlinks = [ { a = \"broker-2\", b = \"broker-1\", latency_ms = { min = 9, max = 4 } } ]\n";
+    assert_eq!(with(backwards).unwrap_err().path, "network.links[0].latency_ms");
+}

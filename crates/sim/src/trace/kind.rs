@@ -231,6 +231,38 @@ pub enum TraceKind {
         /// Slowest delivery.
         max_ms: u64,
     },
+    /// The link between `a` and `b` (both directions) has its own latency range.
+    LinkLatencyChanged {
+        /// One end.
+        #[serde(with = "node_id")]
+        a: NodeId,
+        /// Other end.
+        #[serde(with = "node_id")]
+        b: NodeId,
+        /// Fastest delivery.
+        min_ms: u64,
+        /// Slowest delivery.
+        max_ms: u64,
+    },
+    /// A client's config changed. A Kafka client cannot change its config while it runs, so the old
+    /// client was closed (answers still on their way to it are never read) and a new one with the
+    /// same client id, bootstrap list and workload took its place.
+    ClientReconfigured {
+        /// Which client.
+        #[serde(with = "node_id")]
+        node: NodeId,
+        /// Kafka's config name.
+        name: String,
+        /// The new value, as given.
+        value: String,
+    },
+    /// A producer's workload sends at a new rate from now on.
+    ProduceRateChanged {
+        /// The producer.
+        client: u32,
+        /// Records per second (0: stopped).
+        rate_per_sec: u64,
+    },
     /// The probability that a message is dropped.
     DropRateChanged {
         /// In `[0, 1]`.

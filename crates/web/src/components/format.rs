@@ -37,9 +37,21 @@ pub fn bytes(size_bytes: u64) -> String {
     }
 }
 
+/// Virtual time with millisecond precision, as the time bar prints it: `12_345` → `"12.345 s"`.
+pub fn seconds_ms(ms: u64) -> String {
+    format!("{}.{:03} s", ms / 1_000, ms % 1_000)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{bytes, duration_ms};
+    use super::{bytes, duration_ms, seconds_ms};
+
+    #[test]
+    fn virtual_time_keeps_milliseconds() {
+        assert_eq!(seconds_ms(0), "0.000 s");
+        assert_eq!(seconds_ms(12_345), "12.345 s");
+        assert_eq!(seconds_ms(600_007), "600.007 s");
+    }
 
     #[test]
     fn durations_read_naturally() {

@@ -69,7 +69,7 @@ pub struct PartitionSnapshot {
     pub log_start_offset: i64,
     /// Offset the next record will get.
     pub log_end_offset: i64,
-    /// Segments not drawn (the oldest ones, beyond [`MAX_SEGMENTS_SHOWN`]).
+    /// Segments not drawn (the oldest ones, beyond `MAX_SEGMENTS_SHOWN`).
     pub hidden_segments: usize,
     /// The newest segments, oldest first.
     pub segments: Vec<SegmentSnapshot>,

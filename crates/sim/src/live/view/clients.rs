@@ -1,0 +1,113 @@
+//! Producers and consumers: configs by Kafka's name, rates, in-flight requests, outcomes, positions
+//! and lag.
+
+use std::collections::BTreeMap;
+
+use samsa_core::node::NodeId;
+use samsa_core::replication::messages::TopicPartition;
+
+use super::cluster::node_state;
+use crate::engine::Simulation;
+use crate::live::observe::Observers;
+use crate::live::protocol::{ConfigEntry, ConsumerPartitionView, ConsumerView, ProducerView};
+use crate::scenario::Scenario;
+
+fn config_entries(entries: Vec<(&'static str, String)>) -> Vec<ConfigEntry> {
+    entries.into_iter().map(|(name, value)| ConfigEntry { name: name.to_owned(), value }).collect()
+}
+
+fn client_id(node: NodeId) -> u32 {
+    match node {
+        NodeId::Client(id) => id,
+        // Scenario client nodes are always clients; 0 names no client, so no counters are found.
+        NodeId::Broker(_) | NodeId::Controller => 0,
+    }
+}
+
+/// Every producer of the scenario, running or not. A running producer shows its own configs (the
+/// session may have replaced it with a reconfigured one); a crashed one the scenario's.
+pub(crate) fn producer_views(
+    sim: &Simulation,
+    scenario: &Scenario,
+    observers: &Observers,
+) -> Vec<ProducerView> {
+    scenario
+        .producers
+        .iter()
+        .enumerate()
+        .map(|(index, plan)| {
+            let node = Scenario::producer_node(index);
+            let producer = sim.node(node).and_then(|n| n.as_producer());
+            let counters = observers.client(client_id(node));
+            let configs = config_entries(producer.map_or(&plan.config, |p| p.config()).entries());
+            let in_flight: usize =
+                producer.map_or(0, |p| scenario.brokers.iter().map(|&b| p.in_flight_requests(b)).sum());
+            let rate = counters.and_then(|c| c.rate_per_sec).unwrap_or(plan.rate_per_sec);
+            ProducerView {
+                client: node.to_string(),
+                state: node_state(sim.status(node)),
+                topic: plan.topic.clone(),
+                configs,
+                rate_per_sec: u32::try_from(rate).unwrap_or(u32::MAX),
+                records_sent: counters.map_or(0, |c| c.sent),
+                records_acked: counters.map_or(0, |c| c.acked),
+                records_failed: counters
+                    .map(|c| c.failed.iter().map(|(name, n)| ((*name).to_owned(), *n)).collect())
+                    .unwrap_or_default(),
+                in_flight_requests: u32::try_from(in_flight).unwrap_or(u32::MAX),
+                queued_records: u32::try_from(producer.map_or(0, |p| p.queued_records())).unwrap_or(u32::MAX),
+                last_outcome: counters.and_then(|c| c.last_outcome.clone()),
+            }
+        })
+        .collect()
+}
+
+/// Every consumer of the scenario. Lag is the partition leader's high watermark now minus the
+/// position (Kafka's `records-lag`); without a readable leader, the high watermark the consumer last
+/// heard.
+pub(crate) fn consumer_views(
+    sim: &Simulation,
+    scenario: &Scenario,
+    observers: &Observers,
+    leader_high_watermarks: &BTreeMap<TopicPartition, i64>,
+) -> Vec<ConsumerView> {
+    scenario
+        .consumers
+        .iter()
+        .enumerate()
+        .map(|(index, plan)| {
+            let node = scenario.consumer_node(index);
+            let consumer = sim.node(node).and_then(|n| n.as_consumer());
+            let configs = config_entries(consumer.map_or(&plan.config, |c| c.config()).entries());
+            let partitions = consumer
+                .map(|c| {
+                    c.assignment()
+                        .into_iter()
+                        .map(|tp| {
+                            let position = c.position(&tp).unwrap_or(-1);
+                            let high_watermark = leader_high_watermarks
+                                .get(&tp)
+                                .copied()
+                                .or_else(|| c.high_watermark(&tp))
+                                .unwrap_or(-1);
+                            let lag =
+                                if position < 0 { 0 } else { high_watermark.saturating_sub(position).max(0) };
+                            ConsumerPartitionView {
+                                partition: super::cluster::partition_ref(&tp),
+                                position,
+                                lag,
+                            }
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            ConsumerView {
+                client: node.to_string(),
+                state: node_state(sim.status(node)),
+                configs,
+                records_consumed: observers.client(client_id(node)).map_or(0, |c| c.consumed),
+                partitions,
+            }
+        })
+        .collect()
+}
