@@ -91,6 +91,7 @@ fn answer(
             tp: request.tp,
             error: ErrorCode::None,
             base_offset: *offset,
+            log_start_offset: 0,
         };
         *offset += 1;
         producer.on_message(now_ms, to, Message::ProduceResponse(response));

@@ -54,6 +54,7 @@ fn respond(
         tp: request.tp.clone(),
         error,
         base_offset,
+        log_start_offset: 0,
     };
     producer.on_message(now_ms, to, Message::ProduceResponse(response));
 }

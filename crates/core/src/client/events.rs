@@ -21,6 +21,43 @@ pub enum ClientEvent {
         /// Destination partition.
         tp: TopicPartition,
     },
+    /// The producer sent one batch to `tp`'s leader in a produce request (once per attempt; the batch's
+    /// records each get a [`ClientEvent::RecordSent`] too).
+    BatchSent {
+        /// The client.
+        client: u32,
+        /// Destination partition.
+        tp: TopicPartition,
+        /// Records in the batch.
+        record_count: u32,
+        /// The encoded batch's size.
+        size_bytes: u32,
+        /// The producer id in the batch header, or -1 without idempotence.
+        producer_id: i64,
+        /// The producer epoch in the batch header, or -1 without idempotence.
+        producer_epoch: i16,
+        /// The sequence number of the batch's first record, or -1 without idempotence.
+        base_sequence: i32,
+        /// 0 for the first send, then 1, 2… for retries (Kafka's `ProducerBatch.attempts`).
+        attempt: u32,
+    },
+    /// The producer got a producer id and epoch (InitProducerId, KIP-98) or bumped its epoch and reset
+    /// its sequence numbers after a sequence it could not resolve (KIP-360).
+    ProducerIdAssigned {
+        /// The client.
+        client: u32,
+        /// The producer id.
+        producer_id: i64,
+        /// The producer epoch.
+        producer_epoch: i16,
+        /// `true` for an epoch bump of an id the producer already had.
+        bumped: bool,
+    },
+    /// Every record sent before the matching `flush()` has its outcome (Kafka's `KafkaProducer.flush`).
+    FlushCompleted {
+        /// The client.
+        client: u32,
+    },
     /// The leader acknowledged the record at `offset`: a Kafka client would report success.
     RecordAcked {
         /// The client.

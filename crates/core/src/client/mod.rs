@@ -4,6 +4,7 @@
 //! - [`producer`] — [`Producer`]: partition, send with `acks`, retries, timeouts; reports acks and failures.
 //! - [`consumer`] — [`Consumer`]: manual assignment, fetch from leaders, decode, report each record.
 //! - [`producer_config`], [`consumer_config`] — configs by Kafka's names; [`config`] — their errors.
+//! - [`producer_stats`] — [`ProducerStats`]: the producer's counters.
 //! - [`send_error`] — why `send` refused a record.
 //! - [`record_id`] — the `samsa.record-id` header that names every produced record.
 //! - [`events`] — what clients report: sends, acks, failures, records consumed.
@@ -17,6 +18,7 @@ mod metadata;
 pub mod producer;
 pub mod producer_config;
 mod producer_queue;
+pub mod producer_stats;
 pub mod record_id;
 pub mod send_error;
 
@@ -27,5 +29,6 @@ pub use events::{ClientEvent, ConsumeError};
 pub use metadata::MAX_METADATA_PARTITIONS;
 pub use producer::Producer;
 pub use producer_config::ProducerConfig;
+pub use producer_stats::ProducerStats;
 pub use record_id::{record_id_header, record_id_of, RecordId, RecordIdError, RECORD_ID_HEADER};
 pub use send_error::SendError;

@@ -25,6 +25,7 @@ use super::producer_queue::{
     invalidates_metadata, InFlight, InFlightRequests, PartitionRef, QueuedRecord, SendQueue, Unpartitioned,
     WaitingTopic,
 };
+use super::producer_stats::ProducerStats;
 use super::record_id::{record_id_header, RecordId};
 use super::send_error::SendError;
 use super::ClientConfigError;
@@ -75,6 +76,7 @@ pub struct Producer {
     /// The next record's place in send order.
     next_seq: u64,
     last_now_ms: u64,
+    stats: ProducerStats,
     effects: Vec<Effect>,
 }
 
@@ -111,6 +113,7 @@ impl Producer {
             next_correlation_id: 0,
             next_seq: 0,
             last_now_ms: 0,
+            stats: ProducerStats::default(),
             effects: Vec::new(),
         })
     }
@@ -118,6 +121,21 @@ impl Producer {
     /// The configs this producer runs with.
     pub fn config(&self) -> &ProducerConfig {
         &self.config
+    }
+
+    /// What this producer has done so far.
+    pub fn stats(&self) -> &ProducerStats {
+        &self.stats
+    }
+
+    /// Whether this producer is idempotent (see [`ProducerConfig::idempotence_enabled`]).
+    pub fn idempotent(&self) -> bool {
+        self.config.idempotence_enabled()
+    }
+
+    /// The producer id and epoch it writes with, once InitProducerId answered (idempotence only).
+    pub fn producer_id_and_epoch(&self) -> Option<(i64, i16)> {
+        None
     }
 
     /// Bytes of records waiting or in flight (counted against `buffer.memory`).

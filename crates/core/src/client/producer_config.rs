@@ -6,8 +6,9 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use super::config::ClientConfigError;
-use crate::config::{parse_int_at_least, parse_long_at_least, parse_one_of};
+use crate::config::{parse_bool, parse_int_at_least, parse_long_at_least, parse_one_of};
 use crate::partitioner::NullKeyStrategy;
+use crate::record_batch::Compression;
 use crate::replication::messages::Acks;
 
 /// Kafka's default `request.timeout.ms`: 30 s.
@@ -26,6 +27,10 @@ pub const DEFAULT_BATCH_SIZE_BYTES: u32 = 16_384;
 pub const DEFAULT_MAX_REQUEST_SIZE_BYTES: u32 = 1_048_576;
 /// Kafka's default `buffer.memory`: 32 MiB.
 pub const DEFAULT_BUFFER_MEMORY_BYTES: u64 = 33_554_432;
+/// Kafka's default `linger.ms` since 4.0: 5 ms (KIP-1030; it was 0 before).
+pub const DEFAULT_LINGER_MS: u64 = 5;
+/// Kafka's `MAX_IN_FLIGHT_REQUESTS_FOR_IDEMPOTENCE`: the broker keeps the last 5 batches per producer.
+pub const MAX_IN_FLIGHT_REQUESTS_FOR_IDEMPOTENCE: u32 = 5;
 
 /// Kafka's class name for `RoundRobinPartitioner`, accepted by `partitioner.class`.
 pub const ROUND_ROBIN_PARTITIONER_CLASS: &str = "org.apache.kafka.clients.producer.RoundRobinPartitioner";
@@ -60,6 +65,15 @@ pub struct ProducerConfig {
     pub max_block_ms: u64,
     /// `partitioner.class`: keyless records go sticky (default, KIP-480) or round robin.
     pub partitioner: NullKeyStrategy,
+    /// `enable.idempotence` as the user set it, or `None` when not set (Kafka's default `true` since
+    /// 3.0, KIP-679, silently turned off when other configs conflict: see
+    /// [`ProducerConfig::idempotence_enabled`]).
+    pub enable_idempotence: Option<bool>,
+    /// `linger.ms`: how long a batch waits for more records before it is sent.
+    pub linger_ms: u64,
+    /// `compression.type`: `none`, `gzip`, `snappy`, `lz4`, `zstd` (accepted by name; a producer
+    /// refuses a codec this build lacks).
+    pub compression_type: Compression,
 }
 
 impl Default for ProducerConfig {
@@ -77,11 +91,17 @@ impl Default for ProducerConfig {
             buffer_memory: DEFAULT_BUFFER_MEMORY_BYTES,
             max_block_ms: DEFAULT_MAX_BLOCK_MS,
             partitioner: NullKeyStrategy::Sticky,
+            enable_idempotence: None,
+            linger_ms: DEFAULT_LINGER_MS,
+            compression_type: Compression::None,
         }
     }
 }
 
 const ACKS_VALUES: &[&str] = &["all", "-1", "0", "1"];
+
+/// `compression.type` values, in [`Compression::ALL`] order.
+const COMPRESSION_NAMES: [&str; 5] = ["none", "gzip", "snappy", "lz4", "zstd"];
 
 impl ProducerConfig {
     /// Every name [`ProducerConfig::set`] and [`ProducerConfig::get`] know, sorted.
@@ -89,7 +109,10 @@ impl ProducerConfig {
         "acks",
         "batch.size",
         "buffer.memory",
+        "compression.type",
         "delivery.timeout.ms",
+        "enable.idempotence",
+        "linger.ms",
         "max.block.ms",
         "max.in.flight.requests.per.connection",
         "max.request.size",
@@ -127,6 +150,11 @@ impl ProducerConfig {
             "buffer.memory" => self.buffer_memory = parse_long_at_least(name, value, 0)?,
             "max.block.ms" => self.max_block_ms = parse_long_at_least(name, value, 0)?,
             "partitioner.class" => self.partitioner = parse_partitioner(name, value)?,
+            "enable.idempotence" => self.enable_idempotence = Some(parse_bool(name, value)?),
+            "linger.ms" => self.linger_ms = parse_long_at_least(name, value, 0)?,
+            "compression.type" => {
+                self.compression_type = Compression::ALL[parse_one_of(name, value, &COMPRESSION_NAMES)?]
+            }
             _ => return Err(ClientConfigError::UnknownName { name: name.into() }),
         }
         Ok(())
@@ -159,22 +187,56 @@ impl ProducerConfig {
                 NullKeyStrategy::Sticky => "null",
                 NullKeyStrategy::RoundRobin => ROUND_ROBIN_PARTITIONER_CLASS,
             }),
+            // Kafka prints the value it runs with, after turning a conflicting default off.
+            "enable.idempotence" => self.idempotence_enabled().to_string(),
+            "linger.ms" => self.linger_ms.to_string(),
+            "compression.type" => String::from(self.compression_type.name()),
             _ => return None,
         })
     }
 
+    /// Whether the producer is idempotent: `enable.idempotence` if the user set it, else Kafka's
+    /// default `true` unless `acks`, `retries` or `max.in.flight.requests.per.connection` conflict with
+    /// it (Kafka ≥ 3.2, `ProducerConfig.postProcessAndValidateIdempotenceConfigs`, KAFKA-13673). Kafka
+    /// looks at whether the user set those three; their defaults never conflict, so a conflicting value
+    /// here was set by the user.
+    pub fn idempotence_enabled(&self) -> bool {
+        self.enable_idempotence.unwrap_or_else(|| self.idempotence_conflict().is_none())
+    }
+
+    /// The first config that rules idempotence out, with Kafka's `ConfigException` sentence.
+    fn idempotence_conflict(&self) -> Option<&'static str> {
+        if self.retries == 0 {
+            Some("Must set retries to non-zero when using the idempotent producer.")
+        } else if self.acks != Acks::All {
+            Some("Must set acks to all in order to use the idempotent producer. Otherwise we cannot guarantee idempotence.")
+        } else if self.max_in_flight_requests_per_connection > MAX_IN_FLIGHT_REQUESTS_FOR_IDEMPOTENCE {
+            Some(
+                "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer.",
+            )
+        } else {
+            None
+        }
+    }
+
     /// Checks rules that span configs, as `KafkaProducer`'s constructor does.
     pub fn validate(&self) -> Result<(), ClientConfigError> {
-        // KafkaProducer.configureDeliveryTimeout (KIP-91): delivery.timeout.ms must cover one request
-        // (linger.ms is 0 here: one record per batch, sent at once).
-        if self.delivery_timeout_ms < self.request_timeout_ms {
+        // KafkaProducer.configureDeliveryTimeout (KIP-91): delivery.timeout.ms must cover linger.ms and
+        // one request.
+        if self.delivery_timeout_ms < self.linger_ms.saturating_add(self.request_timeout_ms) {
             return Err(ClientConfigError::Inconsistent {
                 reason: format!(
                     "delivery.timeout.ms should be equal to or larger than linger.ms + request.timeout.ms \
-                     ({} < 0 + {})",
-                    self.delivery_timeout_ms, self.request_timeout_ms
+                     ({} < {} + {})",
+                    self.delivery_timeout_ms, self.linger_ms, self.request_timeout_ms
                 ),
             });
+        }
+        // Only an explicit enable.idempotence=true makes a conflict an error (KAFKA-13673).
+        if self.enable_idempotence == Some(true) {
+            if let Some(reason) = self.idempotence_conflict() {
+                return Err(ClientConfigError::Inconsistent { reason: String::from(reason) });
+            }
         }
         Ok(())
     }
@@ -216,7 +278,27 @@ mod tests {
             let value = defaults.get(name).unwrap();
             let mut config = ProducerConfig::default();
             config.set(name, &value).unwrap();
-            assert_eq!(config, defaults, "{name}={value}");
+            assert_eq!(config.entries(), defaults.entries(), "{name}={value}");
         }
+    }
+
+    #[test]
+    fn idempotence_conflicts_fail_only_when_idempotence_was_asked_for() {
+        let mut config = ProducerConfig::default();
+        config.set("retries", "3").unwrap();
+        assert!(config.idempotence_enabled(), "the default is on when nothing conflicts");
+        config.set("acks", "1").unwrap();
+        assert!(!config.idempotence_enabled(), "a conflicting acks turns the default off quietly");
+        assert!(config.validate().is_ok());
+        config.set("enable.idempotence", "true").unwrap();
+        let error = config.validate().unwrap_err().to_string();
+        assert!(error.contains("Must set acks to all"), "{error}");
+        config.set("acks", "all").unwrap();
+        config.set("max.in.flight.requests.per.connection", "6").unwrap();
+        let error = config.validate().unwrap_err().to_string();
+        assert!(error.contains("at most 5"), "{error}");
+        assert!(config.set("compression.type", "brotli").is_err());
+        config.set("compression.type", "zstd").unwrap();
+        assert_eq!(config.get("compression.type").as_deref(), Some("zstd"));
     }
 }

@@ -105,6 +105,23 @@ pub enum ReplicationEvent {
         /// Base offset on success.
         base_offset: i64,
     },
+    /// The leader recognised a retried batch as one of the producer's last five (same producer id,
+    /// epoch and sequence range) and answered with the original offset instead of appending it again
+    /// (idempotence, KIP-98).
+    DuplicateBatch {
+        /// The leader.
+        broker: BrokerId,
+        /// Which partition.
+        tp: TopicPartition,
+        /// The batch's producer id.
+        producer_id: i64,
+        /// The batch's producer epoch.
+        producer_epoch: i16,
+        /// The batch's first sequence number.
+        base_sequence: i32,
+        /// Where the original was written.
+        base_offset: i64,
+    },
     /// A partition's purgatory was full: a produce was refused with `REQUEST_TIMED_OUT`, or a fetch
     /// answered at once instead of waiting.
     DelayedRequestLimitReached {

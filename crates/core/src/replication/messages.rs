@@ -86,8 +86,42 @@ pub struct ProduceResponse {
     pub tp: TopicPartition,
     /// `NONE` on success.
     pub error: ErrorCode,
-    /// Offset of the batch's first record, or -1 on error.
+    /// Offset of the batch's first record, or -1 on error. For a duplicate of one of the producer's
+    /// last five batches (idempotence, KIP-98) the offset the original was written at.
     pub base_offset: i64,
+    /// The leader's log start offset, or -1 when unknown (KIP-360: lets an idempotent producer tell a
+    /// producer id removed by retention from a real sequence gap).
+    pub log_start_offset: i64,
+}
+
+/// InitProducerId (KIP-98): a producer asks any broker for a producer id and epoch. With
+/// `producer_id`/`producer_epoch` set it asks for the epoch after that one instead (KIP-360).
+#[derive(Clone, Debug, PartialEq)]
+pub struct InitProducerIdRequest {
+    /// Matches the response to the request.
+    pub correlation_id: u64,
+    /// `transactional.id`, or `None` for an idempotent-only producer (transactions come later).
+    pub transactional_id: Option<String>,
+    /// `transaction.timeout.ms` (only meaningful with a `transactional_id`).
+    pub transaction_timeout_ms: u64,
+    /// The producer's current id, or -1 for a new one (KIP-360).
+    pub producer_id: i64,
+    /// The producer's current epoch, or -1 for a new one (KIP-360).
+    pub producer_epoch: i16,
+}
+
+/// The answer to [`InitProducerIdRequest`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct InitProducerIdResponse {
+    /// From the request.
+    pub correlation_id: u64,
+    /// `NONE`, or a retriable `COORDINATOR_LOAD_IN_PROGRESS` while the broker has no block of ids yet
+    /// (KIP-730), `NOT_COORDINATOR`, `PRODUCER_FENCED`…
+    pub error: ErrorCode,
+    /// The producer id, or -1 on error.
+    pub producer_id: i64,
+    /// The producer epoch, or -1 on error.
+    pub producer_epoch: i16,
 }
 
 /// Fetch from one partition: by a follower (`replica_id` set) or a consumer.
@@ -208,6 +242,27 @@ pub enum Message {
         partition_epoch: i32,
         /// The proposed ISR.
         new_isr: Vec<BrokerId>,
+    },
+    /// Client → any broker: a producer id and epoch (KIP-98, KIP-360).
+    InitProducerId(InitProducerIdRequest),
+    /// Broker → client.
+    InitProducerIdResponse(InitProducerIdResponse),
+    /// Broker → controller: a block of producer ids to hand out (KIP-730), so no two brokers ever give
+    /// the same id, across restarts too (the controller keeps the next free id in its metadata log).
+    AllocateProducerIds {
+        /// The broker asking.
+        broker: BrokerId,
+        /// The broker's incarnation (as in its heartbeats), so a restarted broker's stale ask is told apart.
+        incarnation_id: u64,
+    },
+    /// Controller → broker: the block `[producer_id_start, producer_id_start + producer_id_len)`.
+    AllocateProducerIdsResponse {
+        /// `NONE`, or why no block was given (`NOT_CONTROLLER`, `STALE_BROKER_EPOCH`-like `INVALID_REQUEST`).
+        error: ErrorCode,
+        /// The first id of the block, or -1 on error.
+        producer_id_start: i64,
+        /// How many ids the block holds (Kafka hands out 1000 at a time), or 0 on error.
+        producer_id_len: i32,
     },
     /// Controller → leader: the result; on success the new state.
     AlterPartitionResponse {

@@ -192,6 +192,10 @@ fn api_name(api: Api) -> &'static str {
         Api::BrokerHeartbeatResponse => "BrokerHeartbeatResponse",
         Api::AlterPartition => "AlterPartition",
         Api::AlterPartitionResponse => "AlterPartitionResponse",
+        Api::InitProducerId => "InitProducerId",
+        Api::InitProducerIdResponse => "InitProducerIdResponse",
+        Api::AllocateProducerIds => "AllocateProducerIds",
+        Api::AllocateProducerIdsResponse => "AllocateProducerIdsResponse",
     }
 }
 

@@ -38,6 +38,14 @@ pub enum Api {
     AlterPartition,
     /// `AlterPartitionResponse`.
     AlterPartitionResponse,
+    /// `InitProducerId`.
+    InitProducerId,
+    /// `InitProducerIdResponse`.
+    InitProducerIdResponse,
+    /// `AllocateProducerIds`.
+    AllocateProducerIds,
+    /// `AllocateProducerIdsResponse`.
+    AllocateProducerIdsResponse,
 }
 
 impl Api {
@@ -56,6 +64,10 @@ impl Api {
             Message::BrokerHeartbeatResponse { .. } => Api::BrokerHeartbeatResponse,
             Message::AlterPartition { .. } => Api::AlterPartition,
             Message::AlterPartitionResponse { .. } => Api::AlterPartitionResponse,
+            Message::InitProducerId(_) => Api::InitProducerId,
+            Message::InitProducerIdResponse(_) => Api::InitProducerIdResponse,
+            Message::AllocateProducerIds { .. } => Api::AllocateProducerIds,
+            Message::AllocateProducerIdsResponse { .. } => Api::AllocateProducerIdsResponse,
         }
     }
 }
@@ -401,6 +413,22 @@ pub enum TraceKind {
         /// Which broker.
         broker: BrokerId,
     },
+    /// [`ReplicationEvent::DuplicateBatch`].
+    DuplicateBatch {
+        /// The leader.
+        broker: BrokerId,
+        /// Which partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// The batch's producer id.
+        producer_id: i64,
+        /// The batch's producer epoch.
+        producer_epoch: i16,
+        /// The batch's first sequence number.
+        base_sequence: i32,
+        /// Where the original was written.
+        base_offset: i64,
+    },
     /// [`ReplicationEvent::ProduceAnswered`].
     ProduceAnswered {
         /// The leader.
@@ -435,6 +463,42 @@ pub enum TraceKind {
         /// Destination.
         #[serde(with = "topic_partition")]
         tp: TopicPartition,
+    },
+    /// [`ClientEvent::BatchSent`].
+    BatchSent {
+        /// The client.
+        client: u32,
+        /// Destination.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// Records in the batch.
+        record_count: u32,
+        /// Encoded size.
+        size_bytes: u32,
+        /// Producer id, or -1 without idempotence.
+        producer_id: i64,
+        /// Producer epoch, or -1 without idempotence.
+        producer_epoch: i16,
+        /// First sequence number, or -1 without idempotence.
+        base_sequence: i32,
+        /// 0 for the first send, then retries.
+        attempt: u32,
+    },
+    /// [`ClientEvent::ProducerIdAssigned`].
+    ProducerIdAssigned {
+        /// The client.
+        client: u32,
+        /// The producer id.
+        producer_id: i64,
+        /// The producer epoch.
+        producer_epoch: i16,
+        /// An epoch bump (KIP-360) rather than a new id.
+        bumped: bool,
+    },
+    /// [`ClientEvent::FlushCompleted`].
+    FlushCompleted {
+        /// The client.
+        client: u32,
     },
     /// [`ClientEvent::RecordAcked`].
     RecordAcked {
@@ -535,6 +599,21 @@ impl From<ReplicationEvent> for TraceKind {
             }
             ReplicationEvent::BrokerFenced { broker } => TraceKind::BrokerFenced { broker },
             ReplicationEvent::BrokerUnfenced { broker } => TraceKind::BrokerUnfenced { broker },
+            ReplicationEvent::DuplicateBatch {
+                broker,
+                tp,
+                producer_id,
+                producer_epoch,
+                base_sequence,
+                base_offset,
+            } => TraceKind::DuplicateBatch {
+                broker,
+                tp,
+                producer_id,
+                producer_epoch,
+                base_sequence,
+                base_offset,
+            },
             ReplicationEvent::ProduceAnswered { broker, tp, error, base_offset } => {
                 TraceKind::ProduceAnswered { broker, tp, error, base_offset }
             }
@@ -556,6 +635,29 @@ impl From<ClientEvent> for TraceKind {
             ClientEvent::RecordSent { client, record_id, tp } => {
                 TraceKind::RecordSent { client, record_id, tp }
             }
+            ClientEvent::BatchSent {
+                client,
+                tp,
+                record_count,
+                size_bytes,
+                producer_id,
+                producer_epoch,
+                base_sequence,
+                attempt,
+            } => TraceKind::BatchSent {
+                client,
+                tp,
+                record_count,
+                size_bytes,
+                producer_id,
+                producer_epoch,
+                base_sequence,
+                attempt,
+            },
+            ClientEvent::ProducerIdAssigned { client, producer_id, producer_epoch, bumped } => {
+                TraceKind::ProducerIdAssigned { client, producer_id, producer_epoch, bumped }
+            }
+            ClientEvent::FlushCompleted { client } => TraceKind::FlushCompleted { client },
             ClientEvent::RecordAcked { client, record_id, tp, offset } => {
                 TraceKind::RecordAcked { client, record_id, tp, offset }
             }

@@ -177,6 +177,7 @@ impl Broker {
                 tp: request.tp,
                 error,
                 base_offset: -1,
+                log_start_offset: -1,
             };
             self.send(from, Message::ProduceResponse(response));
         }
@@ -353,7 +354,11 @@ impl Node for Broker {
             Message::MetadataResponse { .. }
             | Message::ProduceResponse(_)
             | Message::BrokerHeartbeat { .. }
-            | Message::AlterPartition { .. } => {}
+            | Message::AlterPartition { .. }
+            | Message::InitProducerIdResponse(_)
+            | Message::AllocateProducerIds { .. } => {}
+            // Idempotence arrives with the producer issue (KIP-98, KIP-730).
+            Message::InitProducerId(_) | Message::AllocateProducerIdsResponse { .. } => {}
         }
     }
 

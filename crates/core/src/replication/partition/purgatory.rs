@@ -97,7 +97,9 @@ impl Partition {
             error,
             base_offset,
         });
-        ctx.send(to, Message::ProduceResponse(ProduceResponse { correlation_id, tp, error, base_offset }));
+        let log_start_offset = self.log.log_start_offset();
+        let response = ProduceResponse { correlation_id, tp, error, base_offset, log_start_offset };
+        ctx.send(to, Message::ProduceResponse(response));
     }
 
     /// Kafka's `checkEnoughReplicasReachOffset`: once the HW passed a produce, it succeeded if the ISR
