@@ -69,6 +69,13 @@ impl<S: SegmentStorage> PartitionLog<S> {
         })
     }
 
+    /// Runs [`PartitionLog::append`]'s validation of a produced batch without appending: a leader that
+    /// refuses a batch for another reason (idempotence, KIP-98) reports a validation error first, as
+    /// Kafka validates before it checks the producer state.
+    pub fn validate_produced(&self, batch: &[u8]) -> Result<(), LogError> {
+        validate_produced_batch(batch, &self.config).map(|_| ())
+    }
+
     /// Kafka's `LogSegment.shouldRoll`: the batch would push the active segment past `segment.bytes`,
     /// or the active segment's first append is `segment.ms` old. An empty segment never rolls.
     pub(super) fn roll_reason(&self, batch_bytes: u64, now_ms: u64) -> Option<RollReason> {

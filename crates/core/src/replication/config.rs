@@ -55,6 +55,11 @@ pub struct BrokerConfig {
     /// Most fetches one partition holds waiting for data (Kafka's fetch purgatory); one more is
     /// answered at once, empty.
     pub max_delayed_fetches_per_partition: usize,
+    /// `producer.id.expiration.ms` (86400000): a partition forgets a producer whose last batch's
+    /// timestamp is this old (KIP-360 keeps producers past retention until then).
+    pub producer_id_expiration_ms: u64,
+    /// `producer.id.expiration.check.interval.ms` (600000): how often expired producers are removed.
+    pub producer_id_expiration_check_interval_ms: u64,
     /// For checker tests only: reproduces the pre-KIP-101 bug. A new follower truncates to its high
     /// watermark instead of asking the leader where its epoch ends, which loses or diverges data
     /// after two leader changes (KIP-101's two scenarios). Never set it otherwise.
@@ -75,6 +80,8 @@ impl Default for BrokerConfig {
             log_retention_check_interval_ms: 300_000,
             max_delayed_produces_per_partition: 10_000,
             max_delayed_fetches_per_partition: 1_000,
+            producer_id_expiration_ms: 86_400_000,
+            producer_id_expiration_check_interval_ms: 600_000,
             unsafe_truncate_to_high_watermark: false,
         }
     }

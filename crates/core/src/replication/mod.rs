@@ -7,10 +7,13 @@
 //!   [`events`] — what the trace and the checker see.
 //! - [`epoch_cache`] — Kafka's `LeaderEpochFileCache` (KIP-101, KIP-279).
 //! - [`partition`] — one broker's replica of one partition: leader side (produce, fetch serving, ISR,
-//!   high watermark, purgatories) and follower side (truncation, fetch loop).
+//!   high watermark, purgatories) and follower side (truncation, fetch loop);
+//!   [`partition::producer_state`] — idempotence: per producer its epoch and last five batches (KIP-98).
 //! - [`broker`] — [`Broker`], a [`crate::node::Node`] holding replicas; [`broker::durable`] is the
-//!   crash model (process crash vs power loss).
-//! - [`controller`] — [`Controller`], the KRaft quorum as one linearizable metadata log.
+//!   crash model (process crash vs power loss); [`broker::producer_ids`] — InitProducerId from blocks
+//!   of ids leased from the controller (KIP-730).
+//! - [`controller`] — [`Controller`], the KRaft quorum as one linearizable metadata log (and the next
+//!   free producer id).
 
 pub mod broker;
 pub mod config;

@@ -15,6 +15,7 @@
 //! not the one it had in memory. On restart, as Kafka's log recovery, epochs past the recovered log end
 //! are dropped. The broker then starts fenced with no role, and a new incarnation id tells the
 //! controller to move its leaderships away (KIP-631) until it has caught up with the metadata log.
+//! Producer state is rebuilt from the surviving log; producer id blocks are leased anew.
 
 use alloc::collections::BTreeMap;
 
@@ -46,6 +47,9 @@ pub struct DurableState {
     pub incarnation_id: u64,
     /// Every replica's files.
     pub partitions: BTreeMap<TopicPartition, DurablePartition>,
+    /// End of the newest producer id block the broker accepted (KIP-730), so a restarted broker never
+    /// takes a late copy of an old block (see [`super::producer_ids`]).
+    pub producer_id_block_end: i64,
 }
 
 impl Broker {
@@ -74,7 +78,8 @@ impl Broker {
                 (tp.clone(), durable)
             })
             .collect();
-        DurableState { incarnation_id: self.incarnation_id, partitions }
+        let producer_id_block_end = self.producer_ids.accepted_end_id();
+        DurableState { incarnation_id: self.incarnation_id, partitions, producer_id_block_end }
     }
 
     /// The broker `id` starting again at `now_ms` from `durable`: logs recovered, epoch caches cut to
@@ -100,7 +105,13 @@ impl Broker {
                 (tp, partition)
             })
             .collect();
-        let incarnation_id = durable.incarnation_id.wrapping_add(1);
-        Broker::with_state(id, config, incarnation_id, partitions, topics, checkpoint, now_ms)
+        let disk = super::BrokerDisk {
+            incarnation_id: durable.incarnation_id.wrapping_add(1),
+            partitions,
+            topics,
+            high_watermark_checkpoint: checkpoint,
+            producer_id_block_end: durable.producer_id_block_end,
+        };
+        Broker::with_state(id, config, disk, now_ms)
     }
 }

@@ -4,9 +4,12 @@
 //! The broker learns everything about roles from the controller's metadata log: it heartbeats every
 //! `broker.heartbeat.interval.ms` with how much of the log it has applied, and applies the changes that
 //! come back (create replicas, become leader or follower on a new leader epoch, adopt a committed ISR).
-//! See [`durable`] for what survives a crash.
+//! See [`durable`] for what survives a crash. Producers get their ids here ([`producer_ids`], KIP-98,
+//! KIP-730): any broker answers a non-transactional `InitProducerId` from a block of ids the
+//! controller leased to it.
 
 pub mod durable;
+pub mod producer_ids;
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -16,10 +19,11 @@ use crate::error::ErrorCode;
 use crate::node::{BrokerId, Effect, Node, NodeId};
 use crate::replication::config::{BrokerConfig, TopicConfig};
 use crate::replication::messages::{
-    FetchRequest, FetchResponse, Message, MetadataChange, PartitionState, ProduceRequest, ProduceResponse,
-    TopicPartition,
+    FetchRequest, FetchResponse, InitProducerIdRequest, InitProducerIdResponse, Message, MetadataChange,
+    PartitionState, ProduceRequest, ProduceResponse, TopicPartition,
 };
 use crate::replication::partition::{Ctx, Partition};
+use producer_ids::ProducerIdManager;
 
 /// A Kafka broker: replicas of the partitions assigned to it.
 #[derive(Clone)]
@@ -42,23 +46,35 @@ pub struct Broker {
     /// How many replicas' cached invariant checks fail: zero on every healthy step, which makes
     /// [`Broker::check_invariants`] O(1) then.
     failing_replicas: usize,
+    /// Blocks of producer ids leased from the controller (KIP-730).
+    producer_ids: ProducerIdManager,
+}
+
+/// What a broker starts from: nothing for a new broker, the files for a restarted one.
+#[derive(Default)]
+struct BrokerDisk {
+    incarnation_id: u64,
+    partitions: BTreeMap<TopicPartition, Partition>,
+    topics: BTreeMap<String, TopicConfig>,
+    high_watermark_checkpoint: BTreeMap<TopicPartition, i64>,
+    producer_id_block_end: i64,
 }
 
 impl Broker {
     /// A fresh broker with no data; it registers with its first heartbeat, at `now_ms`.
     pub fn new(id: BrokerId, config: BrokerConfig, now_ms: u64) -> Self {
-        Self::with_state(id, config, 0, BTreeMap::new(), BTreeMap::new(), BTreeMap::new(), now_ms)
+        let state = BrokerDisk::default();
+        Self::with_state(id, config, state, now_ms)
     }
 
-    fn with_state(
-        id: BrokerId,
-        config: BrokerConfig,
-        incarnation_id: u64,
-        partitions: BTreeMap<TopicPartition, Partition>,
-        topics: BTreeMap<String, TopicConfig>,
-        high_watermark_checkpoint: BTreeMap<TopicPartition, i64>,
-        now_ms: u64,
-    ) -> Self {
+    fn with_state(id: BrokerId, config: BrokerConfig, disk: BrokerDisk, now_ms: u64) -> Self {
+        let BrokerDisk {
+            incarnation_id,
+            partitions,
+            topics,
+            high_watermark_checkpoint,
+            producer_id_block_end,
+        } = disk;
         let failing_replicas = partitions.values().filter(|p| p.cached_invariants().is_err()).count();
         let next_high_watermark_checkpoint_ms =
             now_ms.saturating_add(config.replica_high_watermark_checkpoint_interval_ms);
@@ -78,6 +94,7 @@ impl Broker {
             next_correlation_id: 0,
             effects: Vec::new(),
             failing_replicas,
+            producer_ids: ProducerIdManager::new(producer_id_block_end),
         }
     }
 
@@ -94,6 +111,11 @@ impl Broker {
     /// Changes every restart (KRaft's incarnation id).
     pub fn incarnation_id(&self) -> u64 {
         self.incarnation_id
+    }
+
+    /// The broker's producer id blocks (KIP-730).
+    pub fn producer_ids(&self) -> &ProducerIdManager {
+        &self.producer_ids
     }
 
     /// Whether the controller last said this broker is fenced.
@@ -181,6 +203,38 @@ impl Broker {
             };
             self.send(from, Message::ProduceResponse(response));
         }
+    }
+
+    /// InitProducerId (KIP-98): a new id with epoch 0 for an idempotent producer, from this broker's
+    /// block (KIP-730). A producer that gives its old id and epoch (KIP-360) still gets a new id, as
+    /// Kafka's coordinator does without a `transactional.id`. Transactions are not supported yet: a
+    /// `transactional_id` is answered `INVALID_REQUEST`.
+    fn on_init_producer_id(&mut self, now_ms: u64, from: NodeId, request: InitProducerIdRequest) {
+        let result = if request.transactional_id.is_some() {
+            Err(ErrorCode::InvalidRequest)
+        } else {
+            let (result, ask) = self.producer_ids.generate(now_ms, &self.config);
+            if ask {
+                self.ask_for_producer_ids();
+            }
+            result
+        };
+        let (error, producer_id, producer_epoch) = match result {
+            Ok(producer_id) => (ErrorCode::None, producer_id, 0),
+            Err(error) => (error, -1, -1),
+        };
+        let response = InitProducerIdResponse {
+            correlation_id: request.correlation_id,
+            error,
+            producer_id,
+            producer_epoch,
+        };
+        self.send(from, Message::InitProducerIdResponse(response));
+    }
+
+    fn ask_for_producer_ids(&mut self) {
+        let message = Message::AllocateProducerIds { broker: self.id, incarnation_id: self.incarnation_id };
+        self.send(NodeId::Controller, message);
     }
 
     fn on_fetch(&mut self, now_ms: u64, from: NodeId, request: FetchRequest) {
@@ -357,14 +411,25 @@ impl Node for Broker {
             | Message::AlterPartition { .. }
             | Message::InitProducerIdResponse(_)
             | Message::AllocateProducerIds { .. } => {}
-            // Idempotence arrives with the producer issue (KIP-98, KIP-730).
-            Message::InitProducerId(_) | Message::AllocateProducerIdsResponse { .. } => {}
+            Message::InitProducerId(request) => self.on_init_producer_id(now_ms, from, request),
+            Message::AllocateProducerIdsResponse { error, producer_id_start, producer_id_len } => {
+                self.producer_ids.on_response(
+                    error,
+                    producer_id_start,
+                    producer_id_len,
+                    now_ms,
+                    &self.config,
+                );
+            }
         }
     }
 
     fn on_tick(&mut self, now_ms: u64) {
         if now_ms >= self.next_heartbeat_ms {
             self.send_heartbeat(now_ms);
+        }
+        if self.producer_ids.on_tick(now_ms, &self.config) {
+            self.ask_for_producer_ids();
         }
         if now_ms >= self.next_high_watermark_checkpoint_ms {
             self.high_watermark_checkpoint =
@@ -384,7 +449,8 @@ impl Node for Broker {
 
     fn next_tick_ms(&self) -> Option<u64> {
         let partitions = self.partitions.values().map(|p| p.cached_next_tick_ms());
-        partitions.chain([self.next_heartbeat_ms, self.next_high_watermark_checkpoint_ms]).min()
+        let producer_ids = self.producer_ids.next_tick_ms().unwrap_or(u64::MAX);
+        partitions.chain([self.next_heartbeat_ms, self.next_high_watermark_checkpoint_ms, producer_ids]).min()
     }
 
     fn take_effects(&mut self) -> Vec<Effect> {

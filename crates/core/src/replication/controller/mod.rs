@@ -14,6 +14,12 @@
 //! prefer the first replica in assignment order that is in the ISR and unfenced; with no such replica
 //! the partition goes offline, unless `unclean.leader.election.enable` lets any unfenced replica lead.
 //! AlterPartition (KIP-497) is fenced by leader epoch and partition epoch.
+//!
+//! Producer ids (KIP-730): the controller leases blocks of [`PRODUCER_ID_BLOCK_SIZE`] ids to brokers
+//! with `AllocateProducerIds`. The next free id is quorum state, like the metadata log: KRaft commits
+//! a `ProducerIdsRecord` to the metadata log for every block, and here it is a field of this type,
+//! which a failover keeps exactly as it keeps [`Controller::metadata_log`] (brokers never need the
+//! record, so it is not one of the [`MetadataChange`]s they pull).
 
 mod election;
 
@@ -47,8 +53,13 @@ pub struct Controller {
     topics: BTreeMap<String, TopicConfig>,
     partitions: BTreeMap<TopicPartition, PartitionState>,
     metadata_log: Vec<MetadataChange>,
+    /// The first producer id of the next block (KRaft's `ProducerIdsRecord.nextProducerId`).
+    next_producer_id: i64,
     effects: Vec<Effect>,
 }
+
+/// Kafka's `ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE`: ids per block leased to a broker.
+pub const PRODUCER_ID_BLOCK_SIZE: i32 = 1_000;
 
 impl Controller {
     /// A controller with no brokers and no topics.
@@ -60,6 +71,7 @@ impl Controller {
             topics: BTreeMap::new(),
             partitions: BTreeMap::new(),
             metadata_log: Vec::new(),
+            next_producer_id: 0,
             effects: Vec::new(),
         }
     }
@@ -67,6 +79,11 @@ impl Controller {
     /// The metadata log brokers pull.
     pub fn metadata_log(&self) -> &[MetadataChange] {
         &self.metadata_log
+    }
+
+    /// The first producer id the next `AllocateProducerIds` block will hold.
+    pub fn next_producer_id(&self) -> i64 {
+        self.next_producer_id
     }
 
     /// Every partition's current state.
@@ -326,6 +343,38 @@ impl Controller {
         self.effects.push(Effect::Send { to: NodeId::Broker(broker), message });
     }
 
+    /// AllocateProducerIds (KIP-730, Kafka's `ProducerIdControlManager.generateNextProducerId`): the next
+    /// block of [`PRODUCER_ID_BLOCK_SIZE`] ids. Only a registered, unfenced broker asking with its
+    /// current incarnation gets one (Kafka checks the broker epoch: `STALE_BROKER_EPOCH`, which this
+    /// crate's error table maps to `INVALID_REQUEST`); `UNKNOWN_SERVER_ERROR` once ids run out.
+    fn on_allocate_producer_ids(&mut self, broker: BrokerId, incarnation_id: u64) {
+        let registered = self.brokers.get(&broker);
+        let current = registered.is_some_and(|r| !r.fenced && r.incarnation_id == Some(incarnation_id));
+        let end = self.next_producer_id.checked_add(i64::from(PRODUCER_ID_BLOCK_SIZE));
+        let message = match (current, end) {
+            (false, _) => Message::AllocateProducerIdsResponse {
+                error: ErrorCode::InvalidRequest,
+                producer_id_start: -1,
+                producer_id_len: 0,
+            },
+            (true, None) => Message::AllocateProducerIdsResponse {
+                error: ErrorCode::UnknownServerError,
+                producer_id_start: -1,
+                producer_id_len: 0,
+            },
+            (true, Some(end)) => {
+                let producer_id_start = self.next_producer_id;
+                self.next_producer_id = end;
+                Message::AllocateProducerIdsResponse {
+                    error: ErrorCode::None,
+                    producer_id_start,
+                    producer_id_len: PRODUCER_ID_BLOCK_SIZE,
+                }
+            }
+        };
+        self.effects.push(Effect::Send { to: NodeId::Broker(broker), message });
+    }
+
     /// Checks the controller's invariants: ISR non-empty and ⊆ replicas, the leader in the ISR and
     /// unfenced, no duplicate replicas.
     pub fn check_invariants(&self) -> Result<(), String> {
@@ -363,6 +412,9 @@ impl Node for Controller {
             }
             Message::AlterPartition { broker, tp, leader_epoch, partition_epoch, new_isr } => {
                 self.on_alter_partition(broker, tp, leader_epoch, partition_epoch, new_isr);
+            }
+            Message::AllocateProducerIds { broker, incarnation_id } => {
+                self.on_allocate_producer_ids(broker, incarnation_id);
             }
             _ => {}
         }

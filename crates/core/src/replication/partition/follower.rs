@@ -228,6 +228,7 @@ impl Partition {
             let start = self.log.log_start_offset();
             let _ = self.log.truncate_fully_and_start_at(start);
             self.epochs.truncate_from_end(start);
+            self.producers.clear();
             self.high_watermark = self.high_watermark.min(self.log.log_end_offset());
         }
     }
@@ -245,6 +246,8 @@ impl Partition {
                 let start = response.log_start_offset;
                 if self.log.truncate_fully_and_start_at(start).is_ok() {
                     self.epochs = crate::replication::epoch_cache::LeaderEpochCache::new();
+                    // Kafka's `truncateFullyAndStartAt` forgets every producer too.
+                    self.producers.clear();
                     self.high_watermark = start;
                 }
                 return self.follower_poll(ctx);
@@ -261,6 +264,9 @@ impl Partition {
                 Ok(headers) => {
                     let mut appended = Vec::with_capacity(headers.len());
                     for header in headers {
+                        // Followers track producers from every batch they copy, unchecked (KIP-98),
+                        // so they can take over as leader with the same state.
+                        self.producers.update(&header);
                         if header.partition_leader_epoch > self.epochs.latest_epoch() {
                             self.epochs.assign(header.partition_leader_epoch, header.base_offset);
                         }

@@ -6,10 +6,12 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::mem;
 
+use super::producer_state::{BatchMetadata, ProducerCheck};
 use super::purgatory::{DelayedFetch, DelayedProduce};
 use super::{overdue_after_ms, Ctx, Partition, RoleState};
 use crate::error::ErrorCode;
 use crate::node::{BrokerId, NodeId};
+use crate::record_batch::BatchHeader;
 use crate::replication::events::ReplicationEvent;
 use crate::replication::messages::{Acks, FetchRequest, Message, ProduceRequest};
 
@@ -174,6 +176,28 @@ impl Partition {
             self.answer_produce(from, request.correlation_id, ErrorCode::RequestTimedOut, -1, ctx);
             return;
         }
+        // Idempotence (KIP-98): a retry of one of the producer's last five batches is answered with the
+        // original's offsets, a fenced epoch or a sequence gap is refused. A batch whose header does
+        // not even parse is left to the log's validation below.
+        if let Ok(header) = BatchHeader::parse(&request.records) {
+            let check = self.producers.check(&header);
+            if !matches!(check, Ok(ProducerCheck::Append)) {
+                // Kafka validates the records before it looks at the producer state.
+                if let Err(error) = self.log.validate_produced(&request.records) {
+                    self.answer_produce(from, request.correlation_id, error.error_code(), -1, ctx);
+                    return;
+                }
+            }
+            match check {
+                Ok(ProducerCheck::Append) => {}
+                Ok(ProducerCheck::Duplicate(original)) => {
+                    return self.answer_duplicate(from, request, &header, original, ctx);
+                }
+                Err(error) => {
+                    return self.answer_produce(from, request.correlation_id, error.error_code(), -1, ctx);
+                }
+            }
+        }
         let info = match self.log.append(&request.records, leader_epoch, ctx.now_ms) {
             Ok(info) => info,
             Err(error) => {
@@ -189,6 +213,10 @@ impl Partition {
             leader_epoch,
             as_leader: true,
         });
+        // The stored header (offsets assigned, timestamps final) is what followers will see too.
+        if let Some(stored) = self.log.batches().next_back() {
+            self.producers.update(&stored.header);
+        }
         match request.acks {
             Acks::None => {}
             Acks::Leader => {
@@ -210,6 +238,49 @@ impl Partition {
         // A single-member ISR commits at once; followers' long polls wake up.
         self.maybe_advance_high_watermark(ctx);
         self.complete_delayed_fetches(false, ctx);
+    }
+
+    /// A duplicate batch (KIP-98): nothing is appended; the answer is `NONE` with the original's base
+    /// offset, and with `acks=all` it waits like any produce until the high watermark passes the
+    /// original's last offset (the original may not be replicated yet).
+    fn answer_duplicate(
+        &mut self,
+        from: NodeId,
+        request: &ProduceRequest,
+        header: &BatchHeader,
+        original: BatchMetadata,
+        ctx: &mut Ctx<'_>,
+    ) {
+        ctx.event(ReplicationEvent::DuplicateBatch {
+            broker: ctx.broker,
+            tp: self.tp.clone(),
+            producer_id: header.producer_id,
+            producer_epoch: header.producer_epoch,
+            base_sequence: header.base_sequence,
+            base_offset: original.first_offset,
+        });
+        match request.acks {
+            Acks::None => {}
+            Acks::Leader => {
+                self.answer_produce(from, request.correlation_id, ErrorCode::None, original.first_offset, ctx)
+            }
+            Acks::All => {
+                let delayed = DelayedProduce {
+                    from,
+                    correlation_id: request.correlation_id,
+                    base_offset: original.first_offset,
+                    last_offset: original.last_offset,
+                    deadline_ms: ctx.now_ms.saturating_add(request.timeout_ms),
+                };
+                if let Some(leader) = self.leader_mut() {
+                    // Kept in offset order, so the high watermark still completes a prefix.
+                    let at =
+                        leader.delayed_produces.partition_point(|p| p.last_offset <= original.last_offset);
+                    leader.delayed_produces.insert(at, delayed);
+                }
+                self.complete_delayed_produces(ctx);
+            }
+        }
     }
 
     /// Fetch on the leader, from a follower or a consumer.

@@ -1,10 +1,12 @@
 //! One broker's replica of one partition: its log, its leader epoch cache, its high watermark, and its
 //! role — leader (`leader`: produce, fetch serving, ISR, purgatories) or follower (`follower`:
 //! truncation by leader epoch, the fetch loop). The role comes only from the controller's
-//! [`PartitionState`], applied with `Partition::apply_state`.
+//! [`PartitionState`], applied with `Partition::apply_state`. Every replica also keeps the producers'
+//! idempotence state ([`producer_state`], KIP-98), derived from its log.
 
 mod follower;
 mod leader;
+pub mod producer_state;
 mod purgatory;
 
 use alloc::boxed::Box;
@@ -19,6 +21,7 @@ use crate::replication::messages::{Message, PartitionState, TopicPartition};
 
 use follower::FollowerState;
 use leader::LeaderState;
+use producer_state::ProducerStateManager;
 
 /// What a partition needs from its broker while handling one input: the time, the configs and where
 /// effects go.
@@ -64,7 +67,7 @@ const MAX_TIMEOUT_DOUBLINGS: u32 = 2;
 /// overdue: `owed_ms` plus `replica.fetch.backoff.ms` for the network and the backoff. Each one in a
 /// row that goes unanswered doubles the wait (as Kafka's reconnect backoff grows, KIP-144), so a link
 /// slower than the first wait still gets its answers through; `request.timeout.ms` bounds the wait.
-pub(super) fn overdue_after_ms(config: &BrokerConfig, owed_ms: u64, unanswered_in_row: u32) -> u64 {
+pub(crate) fn overdue_after_ms(config: &BrokerConfig, owed_ms: u64, unanswered_in_row: u32) -> u64 {
     let base_ms = owed_ms.saturating_add(config.replica_fetch_backoff_ms).max(1);
     let doublings = unanswered_in_row.min(MAX_TIMEOUT_DOUBLINGS);
     base_ms.saturating_mul(1 << doublings).min(config.request_timeout_ms.max(1))
@@ -100,6 +103,10 @@ pub struct Partition {
     state: Option<PartitionState>,
     role: RoleState,
     next_retention_check_ms: u64,
+    /// The producers' idempotence state (KIP-98), kept in step with the log.
+    producers: ProducerStateManager,
+    /// When expired producers are next removed (`producer.id.expiration.check.interval.ms`).
+    next_producer_expiration_check_ms: u64,
     /// [`Partition::next_tick_ms`] as of the last [`Partition::refresh_next_tick`]: the broker asks
     /// for its next timer after every step, and recomputing it walks the purgatories.
     next_tick_cache_ms: u64,
@@ -129,6 +136,11 @@ impl Partition {
         // the checkpointed one, bounded by the log.
         epochs.truncate_from_end(log.log_end_offset());
         let high_watermark = high_watermark_checkpoint.clamp(log.log_start_offset(), log.log_end_offset());
+        // Kafka reloads producer state from its snapshot and the log after it; with no snapshot here,
+        // the surviving log's batch headers give it (producers only retention had kept are lost).
+        let mut producers = ProducerStateManager::default();
+        let headers = log.batches().map(|batch| batch.header);
+        producers.rebuild(headers, log.log_start_offset(), now_ms, broker.producer_id_expiration_ms);
         let mut partition = Partition {
             tp,
             log,
@@ -138,6 +150,9 @@ impl Partition {
             state: None,
             role: RoleState::Unknown,
             next_retention_check_ms: now_ms.saturating_add(broker.log_retention_check_interval_ms),
+            producers,
+            next_producer_expiration_check_ms: now_ms
+                .saturating_add(broker.producer_id_expiration_check_interval_ms.max(1)),
             next_tick_cache_ms: u64::MAX,
             invariants_cache: Ok(()),
         };
@@ -158,6 +173,11 @@ impl Partition {
     /// The leader epoch cache.
     pub fn epochs(&self) -> &LeaderEpochCache {
         &self.epochs
+    }
+
+    /// The producers' idempotence state (KIP-98).
+    pub fn producer_state(&self) -> &ProducerStateManager {
+        &self.producers
     }
 
     /// The high watermark as this replica knows it.
@@ -255,6 +275,11 @@ impl Partition {
                 self.epochs.truncate_from_start(self.log.log_start_offset());
             }
         }
+        if ctx.now_ms >= self.next_producer_expiration_check_ms {
+            self.next_producer_expiration_check_ms =
+                ctx.now_ms.saturating_add(ctx.config.producer_id_expiration_check_interval_ms.max(1));
+            self.producers.remove_expired(ctx.now_ms, ctx.config.producer_id_expiration_ms);
+        }
     }
 
     /// The earliest time this replica needs a tick.
@@ -264,7 +289,7 @@ impl Partition {
             RoleState::Follower(follower) => follower.next_tick_ms(),
             RoleState::Unknown => u64::MAX,
         };
-        role_ms.min(self.next_retention_check_ms)
+        role_ms.min(self.next_retention_check_ms).min(self.next_producer_expiration_check_ms)
     }
 
     /// Caches [`Partition::next_tick_ms`] and [`Partition::check_invariants`]; the broker calls it
@@ -325,6 +350,7 @@ impl Partition {
         }
         self.log.truncate_to(offset)?;
         self.epochs.truncate_from_end(offset);
+        self.rebuild_producer_state(ctx);
         let to_offset = self.log.log_end_offset();
         if self.high_watermark > to_offset {
             self.set_high_watermark(to_offset, ctx);
@@ -336,6 +362,13 @@ impl Partition {
             to_offset,
         });
         Ok(())
+    }
+
+    /// Kafka's `truncateAndReload`: the producer state again as the remaining log says.
+    fn rebuild_producer_state(&mut self, ctx: &Ctx<'_>) {
+        let headers = self.log.batches().map(|batch| batch.header);
+        let expiration_ms = ctx.config.producer_id_expiration_ms;
+        self.producers.rebuild(headers, self.log.log_start_offset(), ctx.now_ms, expiration_ms);
     }
 
     /// Checks this replica's invariants: HW within the log, epoch cache ascending and within the log,
