@@ -6,8 +6,12 @@
 //!   short (the simulator's 1,000 msg/s workload).
 //! - `burst/N`: N records are sent before any answer, so up to N records wait behind
 //!   `max.in.flight.requests.per.connection`; per-record cost must not grow with N.
-//! - `encode_only` is the baseline: building and encoding the same one-record batches, which every
-//!   `send` pays and no queue structure can avoid.
+//! - `encode_only` is the baseline: building and encoding the same records as one-record batches.
+//! - `accumulator_encode`: keyless 100-byte records through the accumulator (`linger.ms` 5, `batch.size`
+//!   16 KiB, sticky partitioner), encoded into batches and answered at once, beside `memcpy`: copying the
+//!   same value bytes, the floor for any producer.
+//!
+//! The producer runs with Kafka's defaults (idempotence on), so it first gets its id from InitProducerId.
 //!
 //! Run: `cargo bench -p samsa-core --bench producer`.
 
@@ -19,7 +23,7 @@ use samsa_core::client::{record_id_header, ClientEvent, Producer, ProducerConfig
 use samsa_core::node::{Effect, Node, NodeId};
 use samsa_core::record_batch::{Compression, NewRecord, RecordBatch};
 use samsa_core::replication::messages::{
-    Acks, Message, PartitionState, ProduceRequest, ProduceResponse, TopicPartition,
+    Acks, InitProducerIdResponse, Message, PartitionState, ProduceRequest, ProduceResponse, TopicPartition,
 };
 use samsa_core::ErrorCode;
 
@@ -31,19 +35,28 @@ const VALUE_SIZE_BYTES: usize = 100;
 const STEADY_RECORDS: u64 = 10_000;
 const BURST_RECORDS: [u64; 2] = [1_000, 4_000];
 
-/// A producer that knows the 12 partitions (leaders round-robin over brokers 1..=3).
+/// A producer that knows the 12 partitions (leaders round-robin over brokers 1..=3) and has its id.
 fn ready_producer() -> Producer {
-    let config = ProducerConfig { acks: Acks::All, ..ProducerConfig::default() };
+    ready_producer_with(ProducerConfig { acks: Acks::All, ..ProducerConfig::default() })
+}
+
+fn ready_producer_with(config: ProducerConfig) -> Producer {
     let mut producer = Producer::new(1, config, vec![1, 2, 3]).expect("valid config");
     producer.on_tick(0);
-    let correlation_id = producer
-        .take_effects()
-        .into_iter()
+    let effects = producer.take_effects();
+    let correlation_id = effects
+        .iter()
         .find_map(|effect| match effect {
-            Effect::Send { message: Message::MetadataRequest { correlation_id }, .. } => Some(correlation_id),
+            Effect::Send { message: Message::MetadataRequest { correlation_id }, .. } => {
+                Some(*correlation_id)
+            }
             _ => None,
         })
         .expect("a metadata request at start");
+    let init = effects.iter().find_map(|effect| match effect {
+        Effect::Send { to, message: Message::InitProducerId(request) } => Some((*to, request.correlation_id)),
+        _ => None,
+    });
     let partitions = (0..PARTITIONS)
         .map(|partition| PartitionState {
             tp: TopicPartition { topic: TOPIC.into(), partition },
@@ -56,6 +69,16 @@ fn ready_producer() -> Producer {
         .collect();
     // The first metadata request goes to the lowest candidate broker.
     producer.on_message(1, NodeId::Broker(1), Message::MetadataResponse { correlation_id, partitions });
+    if let Some((to, correlation_id)) = init {
+        let response = InitProducerIdResponse {
+            correlation_id,
+            error: ErrorCode::None,
+            producer_id: 1,
+            producer_epoch: 0,
+        };
+        producer.on_message(1, to, Message::InitProducerIdResponse(response));
+    }
+    producer.take_effects();
     producer
 }
 
@@ -116,7 +139,25 @@ fn steady(records: u64) -> u64 {
             acked += collect(&mut producer, &mut requests);
         }
     }
+    acked += finish(&mut producer, 1_000 + records, &mut requests, &mut offset);
     assert_eq!(acked, records, "every record is acked");
+    acked
+}
+
+/// Flushes what still lingers and answers until nothing is left; returns the records acked.
+fn finish(
+    producer: &mut Producer,
+    mut now_ms: u64,
+    requests: &mut Vec<(NodeId, ProduceRequest)>,
+    offset: &mut i64,
+) -> u64 {
+    producer.flush(now_ms);
+    let mut acked = collect(producer, requests);
+    while !requests.is_empty() {
+        now_ms += 1;
+        answer(producer, now_ms, requests, offset);
+        acked += collect(producer, requests);
+    }
     acked
 }
 
@@ -128,12 +169,7 @@ fn burst(records: u64) -> u64 {
         send(&mut producer, 1_000, record);
     }
     acked += collect(&mut producer, &mut requests);
-    let mut now_ms = 1_000;
-    while !requests.is_empty() {
-        now_ms += 1;
-        answer(&mut producer, now_ms, &mut requests, &mut offset);
-        acked += collect(&mut producer, &mut requests);
-    }
+    acked += finish(&mut producer, 1_000, &mut requests, &mut offset);
     assert_eq!(acked, records, "every record is acked");
     acked
 }
@@ -155,6 +191,47 @@ fn encode_only(records: u64) -> usize {
         .sum()
 }
 
+/// Keyless 100-byte records, 100 per ms, through the accumulator with `linger.ms` 5 and `batch.size`
+/// 16 KiB; every request is answered as soon as it appears. Returns the records acked.
+fn accumulate(records: u64, values: &[Vec<u8>]) -> u64 {
+    let config = ProducerConfig { linger_ms: 5, batch_size: 16_384, ..ProducerConfig::default() };
+    let mut producer = ready_producer_with(config);
+    let (mut requests, mut offset, mut acked) = (Vec::new(), 0, 0);
+    let mut now_ms = 1_000;
+    for record in 0..records {
+        now_ms = 1_000 + record / 100;
+        let value = values[(record as usize) % values.len()].clone();
+        producer.send(now_ms, TOPIC, None, Some(value), record, record as u32).expect("accepted");
+        acked += collect(&mut producer, &mut requests);
+        if !requests.is_empty() {
+            answer(&mut producer, now_ms, &mut requests, &mut offset);
+            acked += collect(&mut producer, &mut requests);
+        }
+    }
+    acked += finish(&mut producer, now_ms, &mut requests, &mut offset);
+    assert_eq!(acked, records, "every record is acked");
+    acked
+}
+
+/// The floor beside [`accumulate`]: copying the same value bytes once.
+fn memcpy(records: u64, values: &[Vec<u8>]) -> usize {
+    let mut out = Vec::with_capacity(records as usize * VALUE_SIZE_BYTES);
+    for record in 0..records {
+        out.extend_from_slice(&values[(record as usize) % values.len()]);
+    }
+    out.len()
+}
+
+fn accumulator(c: &mut Criterion) {
+    let values: Vec<Vec<u8>> = (0..256u32).map(|i| vec![i as u8; VALUE_SIZE_BYTES]).collect();
+    let mut group = c.benchmark_group("accumulator_encode");
+    group.sample_size(10).measurement_time(Duration::from_secs(5));
+    group.throughput(Throughput::Elements(STEADY_RECORDS));
+    group.bench_function("memcpy", |b| b.iter(|| black_box(memcpy(STEADY_RECORDS, &values))));
+    group.bench_function("linger5_16KiB", |b| b.iter(|| black_box(accumulate(STEADY_RECORDS, &values))));
+    group.finish();
+}
+
 fn producer(c: &mut Criterion) {
     let mut group = c.benchmark_group("producer");
     group.sample_size(10).measurement_time(Duration::from_secs(5));
@@ -170,5 +247,5 @@ fn producer(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, producer);
+criterion_group!(benches, producer, accumulator);
 criterion_main!(benches);

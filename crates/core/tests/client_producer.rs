@@ -59,8 +59,19 @@ fn respond(
     producer.on_message(now_ms, to, Message::ProduceResponse(response));
 }
 
+/// The events without `BatchSent`, for tests about records.
+fn without_batch_sent(events: Vec<ClientEvent>) -> Vec<ClientEvent> {
+    events.into_iter().filter(|e| !matches!(e, ClientEvent::BatchSent { .. })).collect()
+}
+
 fn config(acks: Acks, retries: u32) -> ProducerConfig {
-    ProducerConfig { acks, retries, ..ProducerConfig::default() }
+    ProducerConfig {
+        acks,
+        retries,
+        linger_ms: 0,
+        enable_idempotence: Some(false),
+        ..ProducerConfig::default()
+    }
 }
 
 #[test]
@@ -79,7 +90,18 @@ fn acks_1_record_is_acked_at_the_offset_the_leader_gave() {
     assert_eq!(batch.records.len(), 1);
     assert_eq!(record_id_of(&batch.records[0]), Ok(Some(1001)), "the record id travels in a header");
     assert_eq!(batch.records[0].value.as_deref(), Some(&b"hello"[..]));
-    assert_eq!(events, vec![ClientEvent::RecordSent { client: 7, record_id: 1001, tp: tp("orders", 0) }]);
+    let batch_sent = ClientEvent::BatchSent {
+        client: 7,
+        tp: tp("orders", 0),
+        record_count: 1,
+        size_bytes: u32::try_from(request.records.len()).unwrap(),
+        producer_id: -1,
+        producer_epoch: -1,
+        base_sequence: -1,
+        attempt: 0,
+    };
+    let record_sent = ClientEvent::RecordSent { client: 7, record_id: 1001, tp: tp("orders", 0) };
+    assert_eq!(events, vec![batch_sent, record_sent], "one BatchSent per batch, one RecordSent per record");
     assert!(producer.buffered_bytes() > 0);
 
     respond(&mut producer, 30, *to, request, ErrorCode::None, 42);
@@ -151,7 +173,10 @@ fn not_leader_with_retries_refreshes_metadata_and_resends_to_the_new_leader() {
     let (to, retry) = produce_requests(&sends).remove(0);
     assert_eq!(to, NodeId::Broker(3), "the retry goes to the new leader");
     assert_eq!(retry.records, request.records, "the same batch is sent again");
-    assert_eq!(events, vec![ClientEvent::RecordSent { client: 7, record_id: 9, tp: tp("t", 0) }]);
+    assert_eq!(
+        without_batch_sent(events),
+        vec![ClientEvent::RecordSent { client: 7, record_id: 9, tp: tp("t", 0) }]
+    );
     respond(&mut producer, 210, to, &retry, ErrorCode::None, 0);
     let (_, events) = split(producer.take_effects());
     assert_eq!(events, vec![ClientEvent::RecordAcked { client: 7, record_id: 9, tp: tp("t", 0), offset: 0 }]);
@@ -279,7 +304,7 @@ fn acks_0_counts_as_acked_when_sent_with_offset_minus_1() {
     let (sends, events) = split(producer.take_effects());
     assert_eq!(produce_requests(&sends)[0].1.acks, Acks::None);
     assert_eq!(
-        events,
+        without_batch_sent(events),
         vec![
             ClientEvent::RecordSent { client: 7, record_id: 4, tp: tp("t", 0) },
             ClientEvent::RecordAcked { client: 7, record_id: 4, tp: tp("t", 0), offset: -1 },
@@ -331,10 +356,15 @@ fn full_buffer_and_oversized_records_are_refused_by_send() {
     );
     assert_eq!(err.error_code(), ErrorCode::MessageTooLarge);
     assert!(err.to_string().contains("which is the value of the max.request.size configuration"), "{err}");
-    producer.send(20, "t", None, Some(vec![0; 100]), 2, 0).unwrap();
-    producer.send(20, "t", None, Some(vec![0; 100]), 3, 0).unwrap_err();
-    let err = producer.send(20, "t", None, Some(vec![0; 100]), 4, 0).unwrap_err();
-    assert!(matches!(err, SendError::BufferExhausted { buffer_memory: 300, .. }), "{err:?}");
+    let err = producer.send(20, "t", None, Some(vec![0; 290]), 2, 0).unwrap_err();
+    assert!(matches!(err, SendError::RecordTooLarge { config: "max.request.size", .. }), "{err:?}");
+    let cfg = ProducerConfig { buffer_memory: 150, ..config(Acks::All, 0) };
+    let mut producer = producer_with_metadata(cfg, vec![leader_state(tp("t", 0), 2, 0)]);
+    let err = producer.send(20, "t", None, Some(vec![0; 100]), 3, 0).unwrap_err();
+    assert!(
+        matches!(err, SendError::RecordTooLarge { config: "buffer.memory", limit_bytes: 150, .. }),
+        "{err:?}"
+    );
     let err = producer.send(20, "bad topic!", None, None, 5, 0).unwrap_err();
     assert_eq!(err.error_code(), ErrorCode::InvalidTopicException);
 }
@@ -390,7 +420,7 @@ fn records_for_an_unknown_topic_wait_and_time_out_one_by_one_while_known_topics_
     producer.on_message(530, to, Message::MetadataResponse { correlation_id, partitions });
     let (sends, events) = split(producer.take_effects());
     let sent: Vec<_> = produce_requests(&sends).into_iter().map(|(to, r)| (to, r.tp)).collect();
-    assert_eq!(sent, vec![(NodeId::Broker(3), tp("late", 0)); 2]);
+    assert_eq!(sent, vec![(NodeId::Broker(3), tp("late", 0))], "one batch with both records");
     let sent_ids: Vec<_> = events
         .iter()
         .filter_map(|e| match e {
@@ -467,7 +497,7 @@ fn bad_configs_are_rejected_with_kafka_messages() {
 }
 
 #[test]
-fn defaults_are_kafkas_except_retries() {
+fn defaults_are_kafkas() {
     let config = ProducerConfig::default();
     assert_eq!(config.get("acks").as_deref(), Some("all"));
     assert_eq!(config.get("request.timeout.ms").as_deref(), Some("30000"));
@@ -476,8 +506,9 @@ fn defaults_are_kafkas_except_retries() {
     assert_eq!(config.get("metadata.max.age.ms").as_deref(), Some("300000"));
     assert_eq!(config.get("max.in.flight.requests.per.connection").as_deref(), Some("5"));
     assert_eq!(config.get("batch.size").as_deref(), Some("16384"));
-    // Kafka: 2147483647 with idempotence; 0 here until the producer has idempotence.
-    assert_eq!(config.get("retries").as_deref(), Some("0"));
+    assert_eq!(config.get("retries").as_deref(), Some("2147483647"));
+    assert_eq!(config.get("linger.ms").as_deref(), Some("5"), "KIP-1030");
+    assert_eq!(config.get("enable.idempotence").as_deref(), Some("true"));
 }
 
 #[test]

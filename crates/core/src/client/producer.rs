@@ -1,29 +1,39 @@
 //! The producer as a sans-IO node: `send` records, get `RecordAcked` / `RecordFailed` back.
 //!
-//! Shaped like Kafka's `KafkaProducer` + `Sender`, one record per batch for now: `send` partitions the
-//! record (murmur2 for keys, KIP-480 sticky otherwise) and queues it; the queue drains to each
-//! partition's leader with at most `max.in.flight.requests.per.connection` unanswered requests per
-//! broker. Failures follow `Sender.canRetry`: a retriable error is retried after `retry.backoff.ms`
-//! while `retries` and `delivery.timeout.ms` (KIP-91) allow, and errors that mean "wrong leader"
-//! refresh metadata first. The producer issue grows this into the accumulator with `linger.ms`,
-//! batching and idempotence (KIP-98); the queue and in-flight map are where that goes.
+//! Shaped like Kafka's `KafkaProducer` + `RecordAccumulator` + `Sender` (+ `TransactionManager` for
+//! idempotence):
+//! - `send` checks the record against `max.request.size` and `buffer.memory`; when `buffer.memory` is
+//!   full it waits, in order, for memory to free (Kafka's caller blocks in `BufferPool.allocate`) and
+//!   fails after `max.block.ms`; a record whose topic is not in the metadata waits for it the same way.
+//! - Records are partitioned (murmur2 for keys, KIP-480 sticky otherwise) into the accumulator's
+//!   per-partition batches (`batch.size`, `linger.ms`, `compression.type`; see the `accumulator` module).
+//! - The sender (`sender`) drains ready batches to each partition's leader, one batch per produce
+//!   request, at most `max.in.flight.requests.per.connection` unanswered requests per broker, and
+//!   retries after `retry.backoff.ms` while `retries` and `delivery.timeout.ms` (KIP-91) allow.
+//! - With idempotence (KIP-98, default on), InitProducerId comes first and every batch carries the
+//!   producer id, epoch and a per-partition sequence (see the `idempotence` module).
+//! - `flush` makes every batch ready and reports `FlushCompleted` once every earlier record has its
+//!   outcome.
 //!
 //! Cost per record is O(log n) in the records held: queues are per partition (keyed by an interned
-//! `PartitionRef`, not a topic name), deadlines and backoffs sit in ordered sets, and a drain merges
-//! the partitions' heads in send order instead of walking every queued record.
+//! `PartitionRef`), deadlines, linger ends and backoffs sit in ordered sets, and a drain merges the
+//! partitions' first batches instead of walking every queued record.
 
-use alloc::collections::{BTreeMap, BinaryHeap, VecDeque};
+mod sender;
+
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::format;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
-use core::cmp::Reverse;
 
+use super::accumulator::{record_size_bytes, Accumulator, BatchLimits, BatchRecord};
 use super::events::ClientEvent;
+use super::idempotence::Idempotence;
 use super::metadata::{ClientMetadata, MetadataTiming, TopicId};
 use super::producer_config::ProducerConfig;
 use super::producer_queue::{
-    invalidates_metadata, InFlight, InFlightRequests, PartitionRef, QueuedRecord, SendQueue, Unpartitioned,
-    WaitingTopic,
+    BlockedSends, InFlightRequests, PartitionRef, Unpartitioned, WaitingTopic, MAX_BLOCKED_SENDS,
 };
 use super::producer_stats::ProducerStats;
 use super::record_id::{record_id_header, RecordId};
@@ -32,23 +42,16 @@ use super::ClientConfigError;
 use crate::error::ErrorCode;
 use crate::node::{BrokerId, Effect, Node, NodeId};
 use crate::partitioner::Partitioner;
-use crate::record_batch::{Compression, NewRecord, RecordBatch};
-use crate::replication::messages::{Acks, Message, ProduceRequest, ProduceResponse, TopicPartition};
+use crate::record_batch::{NewRecord, BATCH_HEADER_SIZE_BYTES};
+use crate::replication::messages::{Message, TopicPartition};
 use crate::topic::validate_topic_name;
 
 /// Kafka's `RecordMetadata.UNKNOWN_PARTITION`: a record that failed before it had a partition.
 pub const UNKNOWN_PARTITION: i32 = -1;
 
-/// What stops a partition's first record from being sent, if anything.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Readiness {
-    /// It can go to this broker now.
-    Ready(BrokerId),
-    /// Its leader is not known: it waits, and metadata must be refreshed.
-    NoLeader,
-    /// It waits for a backoff, newer metadata or a free in-flight slot.
-    Blocked,
-}
+/// Most `flush` calls waiting for their `FlushCompleted` at once, as distinct points in the stream of
+/// sends; past it the last one absorbs the next (each still gets its event, possibly later).
+const MAX_PENDING_FLUSH_POINTS: usize = 1024;
 
 /// A producer client (see the module docs).
 #[derive(Clone, Debug)]
@@ -56,9 +59,12 @@ pub struct Producer {
     client_id: u32,
     config: ProducerConfig,
     metadata: ClientMetadata,
+    bootstrap: Vec<BrokerId>,
     partitioners: BTreeMap<TopicId, Partitioner>,
-    /// Records not partitioned yet, in send order: just sent, or their topic is not in the metadata yet
-    /// (Kafka's `send` blocks in `waitOnMetadata`).
+    /// Sends waiting for `buffer.memory`, in send order.
+    blocked: BlockedSends,
+    /// Records holding memory but not in a batch yet, in send order: their topic is not in the
+    /// metadata yet (Kafka's `send` blocks in `waitOnMetadata`).
     waiting_for_topic: VecDeque<Unpartitioned>,
     /// How many records at the front of `waiting_for_topic` were found waiting by the last pass; they
     /// need another look only once metadata or the clock moved past `waiting_deadline_ms`.
@@ -67,11 +73,16 @@ pub struct Producer {
     waiting_checked_updates: u64,
     /// The earliest `max.block.ms` deadline in `waiting_for_topic`.
     waiting_deadline_ms: Option<u64>,
-    /// Partitioned records not yet sent, per partition in send order (`seq`), retries included.
-    queue: SendQueue,
+    accumulator: Accumulator,
     in_flight: InFlightRequests,
-    /// Encoded bytes of every record waiting or in flight, bounded by `buffer.memory`.
+    /// Present when the producer is idempotent.
+    idempotence: Option<Idempotence>,
+    /// Bytes of `buffer.memory` held by records from `send` to their outcome (blocked sends excluded).
     buffered_bytes: u64,
+    /// `seq` of every accepted record without an outcome yet: `flush` waits for the ones before it.
+    unfinished: BTreeSet<u64>,
+    /// `(records accepted before the flush, flush calls at that point)` of flushes not yet completed.
+    flushes: VecDeque<(u64, u32)>,
     next_correlation_id: u64,
     /// The next record's place in send order.
     next_seq: u64,
@@ -93,23 +104,45 @@ impl Producer {
                 reason: String::from("No resolvable bootstrap urls given in bootstrap.servers"),
             });
         }
+        if !config.compression_type.is_supported() {
+            let codec = config.compression_type.name();
+            let lz4 = if cfg!(feature = "lz4") { ", lz4" } else { "" };
+            return Err(ClientConfigError::Inconsistent {
+                reason: format!(
+                    "compression.type {codec} is not supported by this build of samsa-core (built in: none{lz4})"
+                ),
+            });
+        }
         let timing = MetadataTiming {
             request_timeout_ms: config.request_timeout_ms,
             retry_backoff_ms: config.retry_backoff_ms,
             max_age_ms: config.metadata_max_age_ms,
         };
+        let limits = BatchLimits {
+            batch_size_bytes: usize::try_from(config.batch_size).unwrap_or(usize::MAX),
+            linger_ms: config.linger_ms,
+            delivery_timeout_ms: config.delivery_timeout_ms,
+        };
+        let idempotence = config
+            .idempotence_enabled()
+            .then(|| Idempotence::new(config.request_timeout_ms, config.retry_backoff_ms));
         Ok(Producer {
             client_id,
-            metadata: ClientMetadata::new(bootstrap, timing),
+            metadata: ClientMetadata::new(bootstrap.clone(), timing),
+            bootstrap,
             config,
             partitioners: BTreeMap::new(),
+            blocked: BlockedSends::default(),
             waiting_for_topic: VecDeque::new(),
             waiting_checked: 0,
             waiting_checked_updates: 0,
             waiting_deadline_ms: None,
-            queue: SendQueue::default(),
+            accumulator: Accumulator::new(limits),
             in_flight: InFlightRequests::default(),
+            idempotence,
             buffered_bytes: 0,
+            unfinished: BTreeSet::new(),
+            flushes: VecDeque::new(),
             next_correlation_id: 0,
             next_seq: 0,
             last_now_ms: 0,
@@ -130,22 +163,29 @@ impl Producer {
 
     /// Whether this producer is idempotent (see [`ProducerConfig::idempotence_enabled`]).
     pub fn idempotent(&self) -> bool {
-        self.config.idempotence_enabled()
+        self.idempotence.is_some()
     }
 
     /// The producer id and epoch it writes with, once InitProducerId answered (idempotence only).
     pub fn producer_id_and_epoch(&self) -> Option<(i64, i16)> {
-        None
+        self.idempotence.as_ref().and_then(Idempotence::producer)
     }
 
-    /// Bytes of records waiting or in flight (counted against `buffer.memory`).
+    /// Bytes of records in batches, waiting for their topic or in flight (counted against
+    /// `buffer.memory`; sends still blocked on it are not).
     pub fn buffered_bytes(&self) -> u64 {
         self.buffered_bytes
     }
 
-    /// Records waiting to be sent (for a topic, a leader, a backoff or a free in-flight slot).
+    /// Records waiting to be sent (for memory, a topic, a batch to fill, a leader, a backoff or a free
+    /// in-flight slot).
     pub fn queued_records(&self) -> usize {
-        self.waiting_for_topic.len() + self.queue.len()
+        self.blocked.len() + self.waiting_for_topic.len() + self.accumulator.record_count()
+    }
+
+    /// Sends waiting for `buffer.memory` to free (Kafka's callers blocked in `send`).
+    pub fn blocked_sends(&self) -> usize {
+        self.blocked.len()
     }
 
     /// Produce requests sent to `broker` and not yet answered.
@@ -172,58 +212,103 @@ impl Producer {
     ) -> Result<(), SendError> {
         validate_topic_name(topic).map_err(SendError::InvalidTopic)?;
         let timestamp_ms = i64::try_from(now_ms).unwrap_or(i64::MAX);
-        let headers = vec![record_id_header(record_id)];
-        let record = NewRecord { key: key.clone(), value, headers, timestamp_ms };
-        let batch =
-            RecordBatch::from_new_records(vec![record], Compression::None).and_then(|b| b.encode())?;
-        let size_bytes = batch.len() as u64;
-        if size_bytes > u64::from(self.config.max_request_size) {
+        let record = NewRecord { key, value, headers: vec![record_id_header(record_id)], timestamp_ms };
+        // Kafka's `ensureValidRecordSize` on the upper-bound estimate: the record alone in a batch.
+        let size_bytes = u64::try_from(record_size_bytes(&record, 0, 0)).unwrap_or(u64::MAX);
+        let alone_bytes = size_bytes.saturating_add(BATCH_HEADER_SIZE_BYTES as u64);
+        if alone_bytes > u64::from(self.config.max_request_size) {
             return Err(SendError::RecordTooLarge {
-                size_bytes,
+                size_bytes: alone_bytes,
                 limit_bytes: self.config.max_request_size.into(),
                 config: "max.request.size",
             });
         }
-        if size_bytes > self.config.buffer_memory {
+        if alone_bytes > self.config.buffer_memory {
             return Err(SendError::RecordTooLarge {
-                size_bytes,
+                size_bytes: alone_bytes,
                 limit_bytes: self.config.buffer_memory,
                 config: "buffer.memory",
             });
         }
-        let used_bytes = self.buffered_bytes;
-        if used_bytes.saturating_add(size_bytes) > self.config.buffer_memory {
+        if self.blocked.len() >= MAX_BLOCKED_SENDS {
             return Err(SendError::BufferExhausted {
                 size_bytes,
-                used_bytes,
+                used_bytes: self.buffered_bytes,
                 buffer_memory: self.config.buffer_memory,
             });
         }
-        self.buffered_bytes += size_bytes;
         let topic = match self.metadata.topic_id(topic) {
             Some(id) => WaitingTopic::Known(id),
             None => WaitingTopic::Unknown(String::from(topic)),
         };
         let seq = self.next_seq;
         self.next_seq += 1;
-        let unpartitioned = Unpartitioned { topic, key, batch, record_id, random, created_ms: now_ms, seq };
-        self.waiting_for_topic.push_back(unpartitioned);
+        self.stats.records_accepted += 1;
+        self.unfinished.insert(seq);
+        let unpartitioned =
+            Unpartitioned { topic, record, record_id, random, created_ms: now_ms, seq, size_bytes };
+        // Once one send waits for memory, later ones wait behind it: Kafka's caller is blocked.
+        self.blocked.push(unpartitioned);
         self.poll(now_ms);
         Ok(())
     }
 
-    /// Runs everything that is due at `now_ms`, as Kafka's `Sender.runOnce`: expiry, sending, then
-    /// a metadata request if one is due.
+    /// Kafka's `KafkaProducer.flush`: every batch is ready at once; `FlushCompleted` follows when every
+    /// record accepted before this call has its outcome (at once if none is pending).
+    pub fn flush(&mut self, now_ms: u64) {
+        let point = self.next_seq;
+        let full = self.flushes.len() >= MAX_PENDING_FLUSH_POINTS;
+        match self.flushes.back_mut() {
+            Some((last, count)) if *last == point || full => {
+                *last = point;
+                *count += 1;
+            }
+            _ => self.flushes.push_back((point, 1)),
+        }
+        self.poll(now_ms);
+    }
+
+    /// Runs everything that is due at `now_ms`, as Kafka's `Sender.runOnce`: expiry, memory for blocked
+    /// sends, partitioning, the producer id, sending, then a metadata request if one is due.
     fn poll(&mut self, now_ms: u64) {
         self.last_now_ms = self.last_now_ms.max(now_ms);
         self.expire_in_flight(now_ms);
+        self.expire_batches(now_ms);
+        self.admit_blocked(now_ms);
         self.partition_waiting(now_ms);
-        self.expire_queued(now_ms);
+        self.poll_idempotence(now_ms);
         self.drain(now_ms);
         // Last, so the updates asked for above (unknown topic or leader, timeouts) go out now.
         if let Some((broker, correlation_id)) = self.metadata.poll(now_ms, &mut self.next_correlation_id) {
             let message = Message::MetadataRequest { correlation_id };
             self.effects.push(Effect::Send { to: NodeId::Broker(broker), message });
+        }
+        self.complete_flushes();
+    }
+
+    /// Gives memory to blocked sends, first come first served, and fails those that waited
+    /// `max.block.ms` (Kafka: `TimeoutException: Failed to allocate memory within the configured max
+    /// blocking time N ms.`).
+    fn admit_blocked(&mut self, now_ms: u64) {
+        loop {
+            let free_bytes = self.config.buffer_memory.saturating_sub(self.buffered_bytes);
+            if let Some(record) = self.blocked.pop_fitting(free_bytes) {
+                self.buffered_bytes += record.size_bytes;
+                self.waiting_for_topic.push_back(record);
+            } else if let Some(record) = self.blocked.pop_expired(now_ms, self.config.max_block_ms) {
+                let tp = self.unknown_partition(&record.topic);
+                // It never held memory, so none is released.
+                self.report(
+                    now_ms,
+                    record.record_id,
+                    record.seq,
+                    record.created_ms,
+                    tp,
+                    Err(ErrorCode::RequestTimedOut),
+                );
+            } else {
+                return;
+            }
         }
     }
 
@@ -247,18 +332,13 @@ impl Producer {
                 WaitingTopic::Unknown(name) => self.metadata.topic_id(name),
             };
             match known {
-                Some(topic) => self.partition(topic, record),
+                Some(topic) => self.partition(now_ms, topic, record),
                 None => {
                     let block_deadline_ms = record.created_ms.saturating_add(self.config.max_block_ms);
                     if now_ms >= block_deadline_ms {
                         // Kafka: TimeoutException "Topic X not present in metadata after max.block.ms ms".
                         let tp = self.unknown_partition(&record.topic);
-                        self.finish(
-                            record.record_id,
-                            tp,
-                            record.batch.len(),
-                            Err(ErrorCode::RequestTimedOut),
-                        );
+                        self.finish_unbatched(now_ms, &record, tp, Err(ErrorCode::RequestTimedOut));
                     } else {
                         self.metadata.request_update();
                         deadline_ms =
@@ -273,28 +353,95 @@ impl Producer {
         self.waiting_deadline_ms = deadline_ms;
     }
 
-    /// Picks `record`'s partition of `topic` (in the metadata) and queues it, or fails it.
-    fn partition(&mut self, topic: TopicId, record: Unpartitioned) {
+    /// Picks `record`'s partition of `topic` (in the metadata) and appends it to that partition's batch,
+    /// or fails it. KIP-480: a keyless record that would close the sticky partition's batch closes it,
+    /// moves the sticky partition on, and is partitioned again (Kafka's `abortOnNewBatch`).
+    fn partition(&mut self, now_ms: u64, topic: TopicId, record: Unpartitioned) {
+        let mut choice = self.choose_partition(topic, &record);
+        if let (Ok(partition), None) = (choice, &record.record.key) {
+            let tp = PartitionRef { topic, partition };
+            if self.accumulator.would_close(tp, &record.record) {
+                self.accumulator.close(tp);
+                self.on_batch_closed(tp);
+                choice = self.choose_partition(topic, &record);
+            }
+        }
+        match choice {
+            Ok(partition) => {
+                let tp = PartitionRef { topic, partition };
+                let meta = BatchRecord {
+                    record_id: record.record_id,
+                    seq: record.seq,
+                    created_ms: record.created_ms,
+                    size_bytes: record.size_bytes,
+                };
+                if self.accumulator.append(now_ms, tp, record.record, meta) {
+                    self.on_batch_closed(tp);
+                }
+            }
+            Err(error) => {
+                let tp = self.unknown_partition(&record.topic);
+                self.finish_unbatched(now_ms, &record, tp, Err(error));
+            }
+        }
+    }
+
+    fn choose_partition(&mut self, topic: TopicId, record: &Unpartitioned) -> Result<u32, ErrorCode> {
         let count = self.metadata.partition_count(topic);
         let available = self.metadata.available_partitions(topic);
         let partitioner =
             self.partitioners.entry(topic).or_insert_with(|| Partitioner::new(self.config.partitioner));
-        let choice = partitioner.partition_with_available(
-            record.key.as_deref(),
-            count,
-            Some(available),
-            record.random,
-        );
-        match choice {
-            Ok(choice) => {
-                let tp = PartitionRef { topic, partition: choice.partition };
-                self.enqueue(QueuedRecord::new(record, tp));
+        partitioner
+            .partition_with_available(record.record.key.as_deref(), count, Some(available), record.random)
+            .map(|choice| choice.partition)
+            .map_err(|e| e.error_code())
+    }
+
+    /// KIP-480: the batch for the sticky partition is closed, so keyless records move on.
+    fn on_batch_closed(&mut self, tp: PartitionRef) {
+        if let Some(partitioner) = self.partitioners.get_mut(&tp.topic) {
+            partitioner.on_new_batch(tp.partition);
+        }
+    }
+
+    /// Sends InitProducerId when one is due, and bumps the epoch when a sequence is unresolved.
+    fn poll_idempotence(&mut self, now_ms: u64) {
+        let Some(idempotence) = self.idempotence.as_mut() else { return };
+        let (reset, bump) = idempotence.maybe_bump();
+        for tp in reset {
+            self.accumulator.clear_sequences(tp);
+        }
+        if let Some(super::idempotence::Bump::Epoch(producer_id, producer_epoch)) = bump {
+            let client = self.client_id;
+            let event = ClientEvent::ProducerIdAssigned { client, producer_id, producer_epoch, bumped: true };
+            self.effects.push(Effect::Client(event));
+        }
+        let Some(idempotence) = self.idempotence.as_mut() else { return };
+        if let Some((broker, request)) =
+            idempotence.poll(now_ms, &self.bootstrap, &mut self.next_correlation_id)
+        {
+            self.effects
+                .push(Effect::Send { to: NodeId::Broker(broker), message: Message::InitProducerId(request) });
+        }
+    }
+
+    /// Emits `FlushCompleted` for every flush whose records all have their outcome.
+    fn complete_flushes(&mut self) {
+        let first_unfinished = self.unfinished.first().copied().unwrap_or(u64::MAX);
+        while let Some(&(point, count)) = self.flushes.front() {
+            if first_unfinished < point {
+                return;
             }
-            Err(e) => {
-                let tp = self.unknown_partition(&record.topic);
-                self.finish(record.record_id, tp, record.batch.len(), Err(e.error_code()));
+            self.flushes.pop_front();
+            for _ in 0..count {
+                self.effects.push(Effect::Client(ClientEvent::FlushCompleted { client: self.client_id }));
             }
         }
+    }
+
+    /// Whether a flush is waiting (Kafka's `flushInProgress`: every batch is ready).
+    fn flushing(&self) -> bool {
+        !self.flushes.is_empty()
     }
 
     /// The `TopicPartition` a record that failed before it had a partition is reported with.
@@ -314,196 +461,40 @@ impl Producer {
         }
     }
 
-    /// Fails queued records older than `delivery.timeout.ms` (Kafka's `RecordAccumulator.expiredBatches`).
-    fn expire_queued(&mut self, now_ms: u64) {
-        for record in self.queue.take_expired(now_ms) {
-            let tp = self.topic_partition(record.tp);
-            self.finish(record.record_id, tp, record.batch.len(), Err(ErrorCode::RequestTimedOut));
-        }
-    }
-
-    /// Requests unanswered at their deadline: past `delivery.timeout.ms` they fail, otherwise they count
-    /// as `REQUEST_TIMED_OUT` (Kafka's `Sender` after `NetworkClient` drops the timed-out connection).
-    fn expire_in_flight(&mut self, now_ms: u64) {
-        for correlation_id in self.in_flight.due(now_ms) {
-            if let Some(in_flight) = self.in_flight.remove(correlation_id) {
-                // Past request.timeout.ms Kafka's client drops the connection, which refreshes metadata
-                // too; a request cut short by the delivery timeout only fails its batch.
-                let dropped = in_flight.deadline_ms
-                    < in_flight.record.delivery_deadline_ms(self.config.delivery_timeout_ms);
-                self.complete(now_ms, in_flight.record, Err(ErrorCode::RequestTimedOut), dropped);
-            }
-        }
-    }
-
-    /// Sends every queued record that can go, in send order across partitions. A partition whose first
-    /// record must wait holds back its later records too (Kafka drains only the head of each partition's
-    /// deque), so only partition heads are looked at: a merge of them by `seq`.
-    fn drain(&mut self, now_ms: u64) {
-        // With acks=0 a request is never in flight, yet takes its broker's slot for the rest of the drain.
-        let mut unrecorded: BTreeMap<BrokerId, u32> = BTreeMap::new();
-        // A head blocked now stays blocked for this drain (slots only fill, backoffs and `now_ms` stay,
-        // a metadata update only becomes pending), so it is dropped up front. Heads without a leader
-        // stay: each asks for a metadata update in its turn, which later heads may see.
-        let mut heads: BinaryHeap<Reverse<(u64, PartitionRef)>> = self
-            .queue
-            .heads()
-            .filter(|(_, record)| self.readiness(now_ms, record, &unrecorded) != Readiness::Blocked)
-            .map(|(tp, record)| Reverse((record.seq, tp)))
-            .collect();
-        while let Some(Reverse((_, tp))) = heads.pop() {
-            let Some(record) = self.queue.head(tp) else { continue };
-            let broker = match self.readiness(now_ms, record, &unrecorded) {
-                Readiness::Ready(broker) => broker,
-                Readiness::Blocked => continue, // The partition's later records wait behind this one.
-                Readiness::NoLeader => {
-                    // Kafka's Sender: a partition without a known leader triggers a metadata update.
-                    self.metadata.request_update();
-                    continue;
-                }
-            };
-            let Some((record, next_seq)) = self.queue.pop_head(tp, self.config.delivery_timeout_ms) else {
-                continue;
-            };
-            self.send_request(now_ms, broker, record);
-            if self.config.acks == Acks::None {
-                *unrecorded.entry(broker).or_insert(0) += 1;
-            }
-            if let Some(seq) = next_seq {
-                heads.push(Reverse((seq, tp)));
-            }
-        }
-    }
-
-    /// Whether a partition's first record can be sent now, and to which broker.
-    fn readiness(
-        &self,
-        now_ms: u64,
-        record: &QueuedRecord,
-        unrecorded: &BTreeMap<BrokerId, u32>,
-    ) -> Readiness {
-        let Some(broker) = self.metadata.leader_at(record.tp.topic, record.tp.partition) else {
-            return Readiness::NoLeader;
-        };
-        let waits_for_metadata = record
-            .wait_for_metadata_after
-            .is_some_and(|seen| self.metadata.updates_applied() == seen && self.metadata.update_pending());
-        let in_flight = self.in_flight.count(broker) + unrecorded.get(&broker).copied().unwrap_or(0);
-        if waits_for_metadata
-            || record.retry_after_ms > now_ms
-            || in_flight >= self.config.max_in_flight_requests_per_connection
-        {
-            return Readiness::Blocked;
-        }
-        Readiness::Ready(broker)
-    }
-
-    fn send_request(&mut self, now_ms: u64, broker: BrokerId, mut record: QueuedRecord) {
-        let correlation_id = self.next_correlation_id;
-        self.next_correlation_id = self.next_correlation_id.wrapping_add(1);
-        let tp = self.topic_partition(record.tp);
-        let request = ProduceRequest {
-            correlation_id,
-            acks: self.config.acks,
-            timeout_ms: self.config.request_timeout_ms,
-            tp: tp.clone(),
-            records: record.batch.clone(),
-        };
-        self.effects.push(Effect::Send { to: NodeId::Broker(broker), message: Message::Produce(request) });
-        let client = self.client_id;
-        let sent = ClientEvent::RecordSent { client, record_id: record.record_id, tp: tp.clone() };
-        self.effects.push(Effect::Client(sent));
-        // KIP-480: the batch for the sticky partition is closed once it is drained.
-        if let Some(partitioner) = self.partitioners.get_mut(&record.tp.topic) {
-            partitioner.on_new_batch(record.tp.partition);
-        }
-        if self.config.acks == Acks::None {
-            // acks=0: no response will come; Kafka completes the batch as sent, with offset -1.
-            self.finish(record.record_id, tp, record.batch.len(), Ok(-1));
-            return;
-        }
-        record.wait_for_metadata_after = None;
-        let deadline_ms = now_ms
-            .saturating_add(self.config.request_timeout_ms)
-            .min(record.delivery_deadline_ms(self.config.delivery_timeout_ms).max(now_ms));
-        self.in_flight.insert(correlation_id, InFlight { broker, record, deadline_ms });
-    }
-
-    fn on_produce_response(&mut self, now_ms: u64, from: NodeId, response: ProduceResponse) {
-        let matches = self.in_flight.get(response.correlation_id).is_some_and(|f| {
-            from == NodeId::Broker(f.broker)
-                && self.metadata.topic_name(f.record.tp.topic) == response.tp.topic
-                && i32::try_from(f.record.tp.partition) == Ok(response.tp.partition)
-        });
-        // A response we no longer wait for (timed out, duplicated by the network) is ignored.
-        let Some(in_flight) = matches.then(|| self.in_flight.remove(response.correlation_id)).flatten()
-        else {
-            return;
-        };
-        let outcome = match response.error {
-            ErrorCode::None => Ok(response.base_offset),
-            error => Err(error),
-        };
-        self.complete(now_ms, in_flight.record, outcome, false);
-    }
-
-    /// Kafka's `Sender.completeBatch`: succeed, retry (`canRetry`), or fail.
-    fn complete(
+    /// Reports the outcome of a record that held memory but never reached a batch, and releases it.
+    fn finish_unbatched(
         &mut self,
         now_ms: u64,
-        mut record: QueuedRecord,
-        outcome: Result<i64, ErrorCode>,
-        dropped: bool,
-    ) {
-        let error = match outcome {
-            Ok(offset) => {
-                let tp = self.topic_partition(record.tp);
-                return self.finish(record.record_id, tp, record.batch.len(), Ok(offset));
-            }
-            Err(error) => error,
-        };
-        let can_retry = error.is_retriable()
-            && record.attempts < self.config.retries
-            && now_ms < record.delivery_deadline_ms(self.config.delivery_timeout_ms);
-        if dropped || invalidates_metadata(error) {
-            self.metadata.request_update();
-        }
-        if !can_retry {
-            let tp = self.topic_partition(record.tp);
-            return self.finish(record.record_id, tp, record.batch.len(), Err(error));
-        }
-        record.attempts += 1;
-        record.retry_after_ms = now_ms.saturating_add(self.config.retry_backoff_ms);
-        if dropped || invalidates_metadata(error) {
-            // Don't resend to the broker that just said it is not the leader before newer metadata
-            // arrives (the intent of KIP-951); the delivery timeout still bounds the wait.
-            record.wait_for_metadata_after = Some(self.metadata.updates_applied());
-        }
-        // Kafka's `RecordAccumulator.reenqueue` puts a retried batch first in its partition's queue; when
-        // several fail together that reverses them, so, like Kafka's idempotent producer
-        // (`insertInSequenceOrder`), it goes back in send order instead.
-        self.enqueue(record);
-    }
-
-    /// Queues `record` in send order in its partition (new records, records whose topic just appeared,
-    /// retries).
-    fn enqueue(&mut self, record: QueuedRecord) {
-        self.queue.push(record, self.config.delivery_timeout_ms);
-    }
-
-    /// Reports the outcome and releases the record's buffer space.
-    fn finish(
-        &mut self,
-        record_id: RecordId,
+        record: &Unpartitioned,
         tp: TopicPartition,
-        size_bytes: usize,
         outcome: Result<i64, ErrorCode>,
     ) {
-        self.buffered_bytes = self.buffered_bytes.saturating_sub(size_bytes as u64);
+        self.buffered_bytes = self.buffered_bytes.saturating_sub(record.size_bytes);
+        self.report(now_ms, record.record_id, record.seq, record.created_ms, tp, outcome);
+    }
+
+    /// Reports one record's outcome (Kafka's send callback) and counts it.
+    fn report(
+        &mut self,
+        now_ms: u64,
+        record_id: RecordId,
+        seq: u64,
+        created_ms: u64,
+        tp: TopicPartition,
+        outcome: Result<i64, ErrorCode>,
+    ) {
+        self.unfinished.remove(&seq);
         let client = self.client_id;
         let event = match outcome {
-            Ok(offset) => ClientEvent::RecordAcked { client, record_id, tp, offset },
-            Err(error) => ClientEvent::RecordFailed { client, record_id, tp, error },
+            Ok(offset) => {
+                self.stats.records_acked += 1;
+                self.stats.ack_latency_total_ms += now_ms.saturating_sub(created_ms);
+                ClientEvent::RecordAcked { client, record_id, tp, offset }
+            }
+            Err(error) => {
+                self.stats.records_failed += 1;
+                ClientEvent::RecordFailed { client, record_id, tp, error }
+            }
         };
         self.effects.push(Effect::Client(event));
     }
@@ -515,13 +506,14 @@ impl Node for Producer {
     }
 
     fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message) {
-        match message {
-            Message::MetadataResponse { correlation_id, partitions } => {
-                if let NodeId::Broker(broker) = from {
-                    self.metadata.on_response(now_ms, broker, correlation_id, partitions);
-                }
+        match (message, from) {
+            (Message::MetadataResponse { correlation_id, partitions }, NodeId::Broker(broker)) => {
+                self.metadata.on_response(now_ms, broker, correlation_id, partitions);
             }
-            Message::ProduceResponse(response) => self.on_produce_response(now_ms, from, response),
+            (Message::ProduceResponse(response), _) => self.on_produce_response(now_ms, from, response),
+            (Message::InitProducerIdResponse(response), NodeId::Broker(broker)) => {
+                self.on_init_producer_id_response(now_ms, broker, &response)
+            }
             // Nothing else is addressed to a producer; a stray message changes nothing.
             _ => {}
         }
@@ -533,12 +525,20 @@ impl Node for Producer {
     }
 
     fn next_tick_ms(&self) -> Option<u64> {
-        let metadata = self.metadata.next_tick_ms();
-        let in_flight = self.in_flight.next_deadline_ms();
-        let blocked = self.waiting_deadline_ms;
-        let expiry = self.queue.next_deadline_ms();
-        let backoff = self.queue.next_backoff_end_after(self.last_now_ms);
-        [metadata, in_flight, blocked, expiry, backoff].into_iter().flatten().min()
+        let after = self.last_now_ms;
+        [
+            self.metadata.next_tick_ms(),
+            self.in_flight.next_deadline_ms(),
+            self.waiting_deadline_ms,
+            self.blocked.next_deadline_ms(self.config.max_block_ms),
+            self.accumulator.next_deadline_ms(),
+            self.accumulator.next_backoff_end_after(after),
+            self.accumulator.next_linger_end_after(after),
+            self.idempotence.as_ref().and_then(Idempotence::next_tick_ms),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     fn take_effects(&mut self) -> Vec<Effect> {

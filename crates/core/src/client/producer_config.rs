@@ -1,5 +1,5 @@
 //! The producer's configs, by Kafka's names, with Kafka's defaults and validators
-//! (<https://kafka.apache.org/documentation/#producerconfigs>), except `retries` (see its doc).
+//! (<https://kafka.apache.org/documentation/#producerconfigs>).
 
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -29,13 +29,15 @@ pub const DEFAULT_MAX_REQUEST_SIZE_BYTES: u32 = 1_048_576;
 pub const DEFAULT_BUFFER_MEMORY_BYTES: u64 = 33_554_432;
 /// Kafka's default `linger.ms` since 4.0: 5 ms (KIP-1030; it was 0 before).
 pub const DEFAULT_LINGER_MS: u64 = 5;
+/// Kafka's default `retries`: `Integer.MAX_VALUE`, so `delivery.timeout.ms` bounds retrying (KIP-91).
+pub const DEFAULT_RETRIES: u32 = 2_147_483_647;
 /// Kafka's `MAX_IN_FLIGHT_REQUESTS_FOR_IDEMPOTENCE`: the broker keeps the last 5 batches per producer.
 pub const MAX_IN_FLIGHT_REQUESTS_FOR_IDEMPOTENCE: u32 = 5;
 
 /// Kafka's class name for `RoundRobinPartitioner`, accepted by `partitioner.class`.
 pub const ROUND_ROBIN_PARTITIONER_CLASS: &str = "org.apache.kafka.clients.producer.RoundRobinPartitioner";
 
-/// Producer configs. `Default` is Kafka's defaults, except `retries` (0 here, see the field).
+/// Producer configs. `Default` is Kafka's defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProducerConfig {
     /// `acks` (default `all` since Kafka 3.0, KIP-679).
@@ -44,9 +46,9 @@ pub struct ProducerConfig {
     pub request_timeout_ms: u64,
     /// `delivery.timeout.ms`: upper bound on the time from `send` to success or failure, retries included.
     pub delivery_timeout_ms: u64,
-    /// `retries`. Kafka's default is 2147483647, safe there because idempotence (on by default since 3.0)
-    /// drops the duplicates retries create. This producer has no idempotence yet, so the default is 0:
-    /// a retry after a lost response would write the record twice.
+    /// `retries` (default 2147483647, [`DEFAULT_RETRIES`]): safe because idempotence, on by default
+    /// since Kafka 3.0, drops the duplicates retries create; `delivery.timeout.ms` bounds the retrying.
+    /// With idempotence off, a retry after a lost response writes the record twice.
     pub retries: u32,
     /// `retry.backoff.ms`: wait between attempts (and between metadata requests).
     pub retry_backoff_ms: u64,
@@ -54,14 +56,15 @@ pub struct ProducerConfig {
     pub metadata_max_age_ms: u64,
     /// `max.in.flight.requests.per.connection`: unanswered produce requests per broker (default 5).
     pub max_in_flight_requests_per_connection: u32,
-    /// `batch.size`. Validated and kept; this producer sends one record per batch for now, the
-    /// accumulator that fills batches up to it comes with the producer issue.
+    /// `batch.size`: a partition's batch is closed when the next record would not fit (a larger record
+    /// gets a batch of its own).
     pub batch_size: u32,
     /// `max.request.size`: a record whose batch is larger is rejected by `send` (`RecordTooLargeException`).
     pub max_request_size: u32,
-    /// `buffer.memory`: bytes of records waiting or in flight; `send` fails beyond it.
+    /// `buffer.memory`: bytes of records waiting or in flight; beyond it a send waits up to
+    /// `max.block.ms` for memory to free.
     pub buffer_memory: u64,
-    /// `max.block.ms`: how long a record may wait for its topic to appear in metadata.
+    /// `max.block.ms`: how long a send may wait for `buffer.memory` and its topic's metadata.
     pub max_block_ms: u64,
     /// `partitioner.class`: keyless records go sticky (default, KIP-480) or round robin.
     pub partitioner: NullKeyStrategy,
@@ -82,7 +85,7 @@ impl Default for ProducerConfig {
             acks: Acks::All,
             request_timeout_ms: DEFAULT_REQUEST_TIMEOUT_MS,
             delivery_timeout_ms: DEFAULT_DELIVERY_TIMEOUT_MS,
-            retries: 0,
+            retries: DEFAULT_RETRIES,
             retry_backoff_ms: DEFAULT_RETRY_BACKOFF_MS,
             metadata_max_age_ms: DEFAULT_METADATA_MAX_AGE_MS,
             max_in_flight_requests_per_connection: 5,

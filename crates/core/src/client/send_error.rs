@@ -20,8 +20,9 @@ pub enum SendError {
         /// Which config sets the limit.
         config: &'static str,
     },
-    /// `buffer.memory` is full of records waiting or in flight (`BufferExhaustedException`; Kafka blocks
-    /// up to `max.block.ms` first, a sans-IO `send` cannot).
+    /// `buffer.memory` is full and [`crate::client::MAX_BLOCKED_SENDS`] sends already wait for it
+    /// (`BufferExhaustedException`). Below that bound a send that does not fit waits, in order, up to
+    /// `max.block.ms` and then fails with a `RecordFailed` as Kafka's blocked `send` would.
     BufferExhausted {
         /// The serialized batch size.
         size_bytes: u64,
