@@ -433,7 +433,7 @@ test('the timeline filters events, and clicking one jumps time there', async ({ 
   await expect(rows).toHaveCount(all);
 
   // Category checkboxes: none checked shows nothing; Produce alone shows the producer's events.
-  const categories = ['Fault', 'Cluster', 'Log', 'Produce', 'Consume', 'Network', 'Checker'];
+  const categories = ['Fault', 'Cluster', 'Log', 'Produce', 'Producer', 'Consume', 'Network', 'Checker'];
   const checked = [];
   for (const c of categories) {
     const box = page.getByTestId(`timeline-cat-${c}`);

@@ -200,6 +200,8 @@ fn split(r: StageResult) -> (Tally, Option<String>) {
 const SAFE_SCENARIOS: &[&str] = &[
     "scenarios/acks-all-min-isr-2.toml",
     "scenarios/follower-truncation.toml",
+    "scenarios/idempotent-duplicating-network.toml",
+    "scenarios/idempotent-retries.toml",
     "scenarios/network-partition.toml",
     "scenarios/unclean-election-disabled.toml",
 ];

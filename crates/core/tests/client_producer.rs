@@ -529,3 +529,16 @@ fn keyless_records_stick_to_partitions_that_have_a_leader() {
     assert!(!partitions.contains(&1), "never the partition without a leader: {partitions:?}");
     assert!(partitions.windows(2).all(|w| w[0] != w[1]), "a new partition after each batch: {partitions:?}");
 }
+
+#[test]
+fn a_request_timeout_breaks_the_connection_and_fails_every_request_on_it() {
+    // Kafka's NetworkClient closes the connection of a timed-out request: every other request in
+    // flight on it fails too (and is retried), so none of them is answered later, out of order.
+    let mut producer = producer_with_metadata(config(Acks::All, 3), vec![leader_state(tp("t", 0), 2, 0)]);
+    producer.send(20, "t", None, None, 1, 0).unwrap();
+    producer.send(1_000, "t", None, None, 2, 0).unwrap();
+    assert_eq!(producer.in_flight_requests(2), 2);
+    producer.on_tick(20 + 30_000);
+    assert_eq!(producer.in_flight_requests(2), 0, "the later request failed with the connection");
+    assert_eq!(producer.stats().batches_retried, 2);
+}

@@ -196,6 +196,11 @@ impl SimNode for SimProducer {
             .map_err(|e| Rejected { error: e.error_code(), reason: e.to_string() })
     }
 
+    fn flush(&mut self, now_ms: u64) -> Result<(), String> {
+        self.inner.flush(now_ms);
+        Ok(())
+    }
+
     fn as_producer(&self) -> Option<&Producer> {
         Some(&self.inner)
     }
@@ -307,6 +312,7 @@ pub fn build(scenario: &Scenario, config: SimConfig, trace: Trace) -> Result<Sim
             topic: plan.topic.clone(),
             rate_per_sec: plan.rate_per_sec,
             key_count: plan.key_count,
+            hot_key_share: plan.hot_key_share,
             value_bytes: plan.value_bytes,
             start_ms: plan.start_ms,
             first_record: 0,

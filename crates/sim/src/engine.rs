@@ -281,7 +281,7 @@ impl Simulation {
 
     /// Writes one event: counts it, shows it to the observer, hashes and stores it.
     pub(crate) fn record(&mut self, kind: TraceKind) -> Result<(), SimError> {
-        self.stats.observe(&kind);
+        self.stats.observe(self.clock.now_ms(), &kind);
         let event = TraceEvent { step: self.step, t_ms: self.clock.now_ms(), kind };
         if let Some(observer) = self.observer.as_mut() {
             observer(&event);

@@ -23,7 +23,8 @@
 //! - [`explore`] — randomised fault schedules drawn from a seed.
 //! - [`runner`] — one run of a scenario, start to verdict.
 //! - [`checker`] — Kafka's guarantees, checked against the trace and the final state.
-//! - [`stats`] — running counts for the summary.
+//! - [`stats`] — running counts for the summary, per producer and per partition too.
+//! - [`summary`] — the producer and partition lines of `samsa-sim run`'s summary.
 //!
 //! Determinism rules for code added here: no host clock, no `thread_rng`, no `HashMap` iteration where
 //! order can reach a decision or the trace (use `BTreeMap`).
@@ -42,6 +43,7 @@ pub mod runner;
 pub mod scenario;
 pub mod sim_node;
 pub mod stats;
+pub mod summary;
 pub mod trace;
 
 pub use clock::VirtualClock;

@@ -6,6 +6,13 @@
 //! latency, drop, duplicate and reorder rates. Messages wait in one bounded in-flight queue ordered by
 //! (delivery time, send sequence): two messages due at the same millisecond leave in the order they were
 //! sent, never in an order a hash map picked.
+//!
+//! Each direction of a link is a TCP connection, as Kafka's are: latency varies message by message,
+//! but a message never overtakes one sent before it from the same sender to the same receiver (Kafka
+//! relies on this: a broker answers a connection's requests in order, and the idempotent producer's
+//! five in-flight batches arrive in sequence order). Messages on different links do overtake each
+//! other. Only the explicit faults break the order of one link: `reorder_rate` holds a message back so
+//! later ones pass it, and a duplicate's copy travels on its own.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
@@ -188,6 +195,10 @@ pub struct Network {
     isolated: BTreeSet<NodeId>,
     queue: BinaryHeap<Queued>,
     next_id: u64,
+    /// Per direction (sender, receiver): when its latest in-order message arrives. A later message on
+    /// the same direction arrives no earlier (TCP's order; see the module docs). One entry per
+    /// direction that ever carried a message, so bounded by the node count squared.
+    link_arrival_ms: BTreeMap<(NodeId, NodeId), u64>,
 }
 
 impl fmt::Debug for Queued {
@@ -207,6 +218,7 @@ impl Network {
             isolated: BTreeSet::new(),
             queue: BinaryHeap::new(),
             next_id: 1,
+            link_arrival_ms: BTreeMap::new(),
         };
         network.set_latency(config.latency_min_ms, config.latency_max_ms)?;
         network.set_drop_rate(config.drop_rate)?;
@@ -332,17 +344,42 @@ impl Network {
         self.queue.peek().map(|q| q.deliver_at_ms)
     }
 
-    fn latency_ms(&mut self, from: NodeId, to: NodeId) -> u64 {
+    /// A latency draw: the link's latency, and the extra delay when `reorder_rate` holds the message
+    /// back (`None` when it does not).
+    fn latency_ms(&mut self, from: NodeId, to: NodeId) -> (u64, Option<u64>) {
         let (min_ms, max_ms) = self
             .link_latency_ms
             .get(&link(from, to))
             .copied()
             .unwrap_or((self.config.latency_min_ms, self.config.latency_max_ms));
-        let mut latency_ms = min_ms + self.rng.below(max_ms - min_ms + 1);
-        if self.rng.chance(self.config.reorder_rate) {
-            latency_ms += self.rng.below(self.config.reorder_delay_max_ms + 1);
+        let latency_ms = min_ms + self.rng.below(max_ms - min_ms + 1);
+        let held_ms = if self.rng.chance(self.config.reorder_rate) {
+            Some(self.rng.below(self.config.reorder_delay_max_ms + 1))
+        } else {
+            None
+        };
+        (latency_ms, held_ms)
+    }
+
+    /// When a message sent now on `from → to` arrives: after its latency, and no earlier than the
+    /// message before it on the same direction — unless `reorder_rate` held it back, which lets later
+    /// messages pass it (it then neither waits for nor delays the others).
+    fn arrival_ms(&mut self, now_ms: u64, from: NodeId, to: NodeId) -> u64 {
+        match self.latency_ms(from, to) {
+            (latency_ms, Some(held_ms)) => now_ms.saturating_add(latency_ms).saturating_add(held_ms),
+            (latency_ms, None) => {
+                let earliest = now_ms.saturating_add(latency_ms);
+                let arrival = self.link_arrival_ms.get(&(from, to)).map_or(earliest, |&t| t.max(earliest));
+                self.link_arrival_ms.insert((from, to), arrival);
+                arrival
+            }
         }
-        latency_ms
+    }
+
+    /// A duplicate's copy: its own latency, outside the link's order (the network made it, not TCP).
+    fn copy_arrival_ms(&mut self, now_ms: u64, from: NodeId, to: NodeId) -> u64 {
+        let (latency_ms, held_ms) = self.latency_ms(from, to);
+        now_ms.saturating_add(latency_ms).saturating_add(held_ms.unwrap_or(0))
     }
 
     fn take_id(&mut self) -> u64 {
@@ -363,12 +400,12 @@ impl Network {
         if self.queue.len() >= self.config.max_in_flight_messages {
             return SendOutcome::Dropped { id, reason: DropReason::QueueFull };
         }
-        let deliver_at_ms = now_ms.saturating_add(self.latency_ms(from, to));
+        let deliver_at_ms = self.arrival_ms(now_ms, from, to);
         let duplicate = if self.rng.chance(self.config.duplicate_rate)
             && self.queue.len() + 1 < self.config.max_in_flight_messages
         {
             let copy_id = self.take_id();
-            let copy_at_ms = now_ms.saturating_add(self.latency_ms(from, to));
+            let copy_at_ms = self.copy_arrival_ms(now_ms, from, to);
             let copy =
                 InFlight { id: copy_id, from, to, deliver_at_ms: copy_at_ms, message: message.clone() };
             self.queue.push(Queued::new(copy));

@@ -90,18 +90,7 @@ pub fn run(scenario: &Scenario, options: RunOptions, trace: Trace) -> Result<Run
             sim.schedule_fault(at_ms, fault);
         }
     }
-    let ordered_clients = scenario
-        .producers
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.config.max_in_flight_requests_per_connection == 1)
-        .filter_map(|(i, _)| match Scenario::producer_node(i) {
-            samsa_core::node::NodeId::Client(id) => Some(id),
-            _ => None,
-        })
-        .collect();
-    let checker =
-        Rc::new(RefCell::new(Checker::new(CheckerConfig { ordered_clients, ..CheckerConfig::default() })));
+    let checker = Rc::new(RefCell::new(Checker::new(CheckerConfig::for_scenario(scenario))));
     let observer = Rc::clone(&checker);
     sim.set_observer(Box::new(move |event| observer.borrow_mut().observe(event)));
     sim.run_until(scenario.duration_ms).map_err(RunError::Sim)?;

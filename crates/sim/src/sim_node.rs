@@ -109,6 +109,13 @@ pub trait SimNode: Node {
         Err(Rejected { error: ErrorCode::InvalidRequest, reason: "not a producer".to_owned() })
     }
 
+    /// Kafka's `KafkaProducer.flush`: every batch is sent at once (no more lingering) and the producer
+    /// reports `flush_completed` when every record accepted so far has its outcome. `Err` says why this
+    /// node cannot (it is not a producer).
+    fn flush(&mut self, _now_ms: u64) -> Result<(), String> {
+        Err("not a producer".to_owned())
+    }
+
     /// The samsa-core broker behind this node, if it is one (for the checker's final state).
     fn as_broker(&self) -> Option<&samsa_core::replication::Broker> {
         None

@@ -128,3 +128,30 @@ fn run_explore_reproduces_the_explored_schedule() {
     assert_ne!(hash_line(&a), hash_line(&plain), "--explore adds faults");
     assert!(a.contains("(seed 11, explore)"), "{a}");
 }
+
+/// The summary's producer part: per producer its configs, batches, requests, records per batch, ack
+/// latency and idempotence; per partition its records and rate, the hottest marked — the same bytes
+/// for the same seed.
+#[test]
+fn run_summarises_each_producer_and_each_partition_deterministically() {
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios/hot-key-skew.toml");
+    let output = sim(&["run", scenario, "--seed", "2"]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}{}", stderr(&output));
+    for expected in [
+        "producers:",
+        "  client-1: acks=all, linger.ms=",
+        "records/batch",
+        "ack latency: mean ",
+        ", p99 ",
+        "idempotent: ",
+        "partitions (records appended by leaders):",
+        "  clicks/3: ",
+        "records/s",
+        "<- hottest",
+    ] {
+        assert!(out.contains(expected), "missing `{expected}` in:\n{out}");
+    }
+    assert_eq!(out.matches("<- hottest").count(), 1, "{out}");
+    assert_eq!(out, stdout(&sim(&["run", scenario, "--seed", "2"])), "same seed, same summary");
+}

@@ -100,3 +100,31 @@ fn leader_of_resolves_when_the_fault_fires_and_crash_restart_round_trips() {
     let isr = &snapshot.partitions.iter().find(|p| p.tp == tp(1)).unwrap().isr;
     assert!(isr.contains(&leader), "the restarted broker caught up and rejoined the ISR: {isr:?}");
 }
+
+/// Kafka's `KafkaProducer.flush`: the `flush` fault makes a lingering producer send at once, and
+/// `flush_completed` follows once every record accepted before it has its outcome; a flush of a node
+/// that is not a producer is skipped with the reason.
+#[test]
+fn a_flush_sends_lingering_batches_at_once_and_completes_when_they_are_answered() {
+    let mut scenario = basic();
+    scenario.producers[0].config.set("linger.ms", "60000").unwrap();
+    scenario.producers[0].config.set("delivery.timeout.ms", "200000").unwrap();
+    scenario.producers[0].stop_ms = 3_000;
+    let mut sim = simulation(&scenario, 1);
+    sim.schedule_fault(4_000, Fault::Flush { node: Target::Node(NodeId::Client(1)) });
+    sim.schedule_fault(4_000, Fault::Flush { node: Target::Node(NodeId::Broker(1)) });
+    sim.run_until(3_900).unwrap();
+    let acked = |sim: &Simulation| sim.stats().records_acked;
+    assert_eq!(acked(&sim), 0, "a 60 s linger holds every batch");
+    sim.run_until(6_000).unwrap();
+    assert_eq!(acked(&sim), sim.stats().records_sent, "the flush sent everything");
+    let events: Vec<_> = sim.trace().events().map(|e| (e.t_ms, e.kind.clone())).collect();
+    let completed = events.iter().find(|(_, k)| matches!(k, TraceKind::FlushCompleted { client: 1 }));
+    let last_ack =
+        events.iter().filter(|(_, k)| matches!(k, TraceKind::RecordAcked { .. })).map(|(t, _)| *t).max();
+    assert!(completed.is_some_and(|(t, _)| Some(*t) >= last_ack), "flush_completed after the last ack");
+    assert!(events.iter().any(|(_, k)| matches!(
+        k,
+        TraceKind::FaultSkipped { action, reason } if action == "flush" && reason == "not a producer"
+    )));
+}

@@ -130,12 +130,11 @@ fn acks_all_min_isr_2_loses_nothing_live_and_agrees_with_the_end_of_run_checker(
     assert_eq!(view.checker.duplicated, report.duplicated);
     assert_eq!(view.checker.out_of_order, out_of_order(&report));
     assert!(view.checker.records_acked > 0);
-    // The producer saw the ISR fall below min.insync.replicas, by Kafka's error name.
+    // The producer saw the ISR fall below min.insync.replicas: NOT_ENOUGH_REPLICAS is retriable, so
+    // it retried (Kafka's default retries) until delivery.timeout.ms failed the records.
     let producer = &view.producers[0];
-    assert!(
-        producer.records_failed.iter().any(|(name, n)| name == "NOT_ENOUGH_REPLICAS" && *n > 0),
-        "{producer:?}"
-    );
+    assert!(producer.batching.batches_retried > 0, "{producer:?}");
+    assert!(producer.records_failed.iter().any(|(_, n)| *n > 0), "{producer:?}");
     let counts = branch_counts(&run.observers.borrow());
     assert!(counts.failed > 0);
     assert_eq!(counts.lost, 0);
@@ -247,8 +246,11 @@ fn the_log_view_shows_the_old_leader_truncated_after_its_restart() {
         if let Some(line) = line {
             break line;
         }
+
         assert!(t_ms < 25_000, "no truncation on the timeline by {t_ms} ms");
-        t_ms += 20;
+        // Every millisecond: the restarted follower then fetches the leader's batches and appends
+        // hundreds in one step, which pushes the truncation out of the Log category's ring.
+        t_ms += 1;
     };
     assert_eq!((truncation.category, truncation.node.as_deref()), (EventCategory::Log, Some("broker-1")));
 
@@ -313,10 +315,11 @@ fn events_are_categorised_for_the_timeline_filter() {
     let mut run = Run::file("acks-all-min-isr-2");
     run.until(14_000);
     let view = run.view();
+    // NOT_ENOUGH_REPLICAS is retriable: the leader's answers show it (the producer retries them).
     assert!(view
         .events
         .iter()
-        .any(|e| e.category == EventCategory::Produce && e.text.ends_with("failed: NOT_ENOUGH_REPLICAS")));
+        .any(|e| e.category == EventCategory::Produce && e.text.ends_with(": NOT_ENOUGH_REPLICAS")));
     assert!(view.producers[0].last_outcome.is_some());
 }
 
@@ -414,7 +417,7 @@ partitions = 2
 config = { "min.insync.replicas" = 2 }
 [[producers]]
 topic = "orders"
-config = { acks = "all", retries = 5, "request.timeout.ms" = 300, "delivery.timeout.ms" = 10000, "retry.backoff.ms" = 50 }
+config = { acks = "all", retries = 5, "enable.idempotence" = false, "request.timeout.ms" = 300, "delivery.timeout.ms" = 10000, "retry.backoff.ms" = 50 }
 workload = { rate_per_sec = 50, keys = 10, value_bytes = 20, start_ms = 500, stop_ms = 15_000 }
 [[consumers]]
 topic = "orders"

@@ -19,6 +19,12 @@ pub fn default_scenario() -> (&'static str, &'static str) {
         .unwrap_or(("none", ""))
 }
 
+/// An embedded scenario's one-line summary: its file's first line when that is a `# ` comment (every
+/// file in `scenarios/` opens with one), so the picker can say what a name means before it loads.
+pub fn summary(name: &str) -> Option<&'static str> {
+    find(name)?.lines().next()?.strip_prefix("# ").map(str::trim)
+}
+
 /// What the page loads first.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Start {
@@ -87,6 +93,15 @@ mod tests {
         let embedded: Vec<&str> = EMBEDDED_SCENARIOS.iter().map(|(n, _)| *n).collect();
         assert_eq!(embedded, on_disk);
         assert!(EMBEDDED_SCENARIOS.iter().all(|(_, text)| !text.is_empty()));
+    }
+
+    #[test]
+    fn every_embedded_scenario_has_a_summary_line_for_the_picker() {
+        for (name, _) in EMBEDDED_SCENARIOS {
+            let line = summary(name).unwrap_or_default();
+            assert!(line.len() > 10, "scenarios/{name}.toml opens with a `# ` summary line: {line:?}");
+        }
+        assert_eq!(summary("no-such-scenario"), None);
     }
 
     #[test]

@@ -128,6 +128,9 @@ pub(crate) struct InFlightRequests {
     deadlines: BTreeSet<(u64, u64)>,
     /// Requests per broker; brokers with none are removed.
     per_broker: BTreeMap<BrokerId, u32>,
+    /// Requests per partition; partitions with none are removed (Kafka mutes a partition with a batch
+    /// in flight when `max.in.flight.requests.per.connection=1`).
+    per_partition: BTreeMap<PartitionRef, u32>,
 }
 
 impl InFlightRequests {
@@ -142,6 +145,7 @@ impl InFlightRequests {
         self.remove(correlation_id);
         self.deadlines.insert((in_flight.deadline_ms, correlation_id));
         *self.per_broker.entry(in_flight.broker).or_insert(0) += 1;
+        *self.per_partition.entry(in_flight.batch.tp).or_insert(0) += 1;
         self.by_correlation_id.insert(correlation_id, in_flight);
     }
 
@@ -165,6 +169,21 @@ impl InFlightRequests {
         self.per_broker.get(&broker).copied().unwrap_or(0)
     }
 
+    /// Whether a batch of `tp` is in flight (to any broker).
+    pub(crate) fn has_partition(&self, tp: PartitionRef) -> bool {
+        self.per_partition.contains_key(&tp)
+    }
+
+    /// Correlation ids of every request to `broker`, ascending. At most
+    /// `max.in.flight.requests.per.connection` per broker are in flight, so the scan is short.
+    pub(crate) fn to_broker(&self, broker: BrokerId) -> Vec<u64> {
+        self.by_correlation_id
+            .iter()
+            .filter(|(_, in_flight)| in_flight.broker == broker)
+            .map(|(&id, _)| id)
+            .collect()
+    }
+
     /// The earliest request deadline.
     pub(crate) fn next_deadline_ms(&self) -> Option<u64> {
         self.deadlines.first().map(|&(deadline_ms, _)| deadline_ms)
@@ -172,6 +191,12 @@ impl InFlightRequests {
 
     fn unindex(&mut self, correlation_id: u64, in_flight: &InFlight) {
         self.deadlines.remove(&(in_flight.deadline_ms, correlation_id));
+        if let Some(count) = self.per_partition.get_mut(&in_flight.batch.tp) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                self.per_partition.remove(&in_flight.batch.tp);
+            }
+        }
         if let Some(count) = self.per_broker.get_mut(&in_flight.broker) {
             *count = count.saturating_sub(1);
             if *count == 0 {

@@ -15,6 +15,7 @@ use std::sync::Mutex;
 use clap::{Parser, Subcommand};
 use samsa_sim::runner::{reproduce_command, run, RunOptions, RunOutcome};
 use samsa_sim::scenario::Scenario;
+use samsa_sim::summary::{partition_lines, producer_lines};
 use samsa_sim::Trace;
 
 /// Most seeds one `explore` runs: a bound on the command's work and on its result table.
@@ -112,7 +113,30 @@ fn print_summary(scenario: &Scenario, options: RunOptions, path: &str, outcome: 
         print_counts("rejected", &s.records_rejected),
         s.records_consumed
     );
-    println!("acked-then-lost: {}, duplicated: {}", r.acked_lost, r.duplicated);
+    println!(
+        "acked-then-lost: {}, duplicated: {}, reordered: {}",
+        r.acked_lost, r.duplicated, r.records_reordered
+    );
+    if r.records_acked_without_offset > 0 {
+        println!(
+            "acks=0: {} records reported sent without an offset, {} of them missing from the final log",
+            r.records_acked_without_offset, r.unacknowledged_lost
+        );
+    }
+    if s.batches_sent > 0 || s.producer_ids_assigned > 0 {
+        println!(
+            "batches: sent {} (retried {}), duplicate batches answered by leaders {}, producer ids assigned {} \
+             (epoch bumps {})",
+            s.batches_sent,
+            s.batches_retried,
+            s.duplicate_batches,
+            s.producer_ids_assigned,
+            s.producer_epochs_bumped
+        );
+    }
+    for line in producer_lines(scenario, s).into_iter().chain(partition_lines(s)) {
+        println!("{line}");
+    }
     println!(
         "messages: sent {}, delivered {}, duplicated {}, {}",
         s.messages_sent,

@@ -6,8 +6,10 @@
 //! append — the scenarios show what that costs. The checker holds every ack and, at the end, looks for
 //! the record in the final committed log (below the leader's high watermark) at the acked offset.
 //!
-//! Ordering: with one request in flight (`max.in.flight.requests.per.connection=1`) Kafka keeps a
-//! producer's records to one partition in send order, so their acked offsets increase.
+//! Ordering: with one request in flight (`max.in.flight.requests.per.connection=1`), or with
+//! idempotence (KIP-98: the leader refuses a batch whose sequence number is not the next one, with up
+//! to five requests in flight), Kafka keeps a producer's records to one partition in send order, so
+//! their acked offsets increase with send order.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -47,7 +49,7 @@ pub(crate) struct AckLedger {
     acks: PagedVec<Ack>,
     /// One shared copy of each partition acks name.
     partitions: BTreeMap<TopicPartition, Arc<TopicPartition>>,
-    /// Last acked (record, offset) per ordered producer and partition.
+    /// The latest-sent acked (record, offset) per ordered producer and partition.
     last_ordered: BTreeMap<(u32, TopicPartition), (RecordId, i64)>,
     suspects: Vec<OrderSuspect>,
 }
@@ -78,28 +80,7 @@ impl AckLedger {
             return;
         }
         if ordered {
-            let key = (client, tp.clone());
-            if let Some(&(earlier, earlier_offset)) = self.last_ordered.get(&key) {
-                if offset <= earlier_offset {
-                    self.suspects.push(OrderSuspect {
-                        earlier,
-                        later: record_id,
-                        violation: Violation {
-                            kind: ViolationKind::ProducerOrder,
-                            tp: Some(tp.clone()),
-                            record_id: Some(record_id),
-                            offsets: vec![earlier_offset, offset],
-                            at,
-                            detail: format!(
-                                "client-{client} sent record {record_id} after record {earlier} with one \
-                                 request in flight, but it was acked at offset {offset} ≤ {earlier_offset}"
-                            ),
-                            cause: None,
-                        },
-                    });
-                }
-            }
-            self.last_ordered.insert(key, (record_id, offset));
+            self.check_order(at, client, record_id, tp, offset);
         }
         let tp = match self.partitions.get(tp) {
             Some(shared) => Arc::clone(shared),
@@ -110,6 +91,46 @@ impl AckLedger {
             }
         };
         self.acks.insert(record_id, Ack { client, tp, offset, at });
+    }
+
+    /// Checks an ordered producer's ack against the latest-sent record of the partition acked so far:
+    /// a record sent later must sit at a higher offset, one sent earlier at a lower one. Record ids
+    /// count up in send order, so "sent later" is "higher id". Comparing with that one record (not the
+    /// last ack to arrive) keeps the check right when answers overtake each other on the network (an
+    /// idempotent producer has up to five requests in flight), and O(log n) per ack.
+    fn check_order(&mut self, at: At, client: u32, record_id: RecordId, tp: &TopicPartition, offset: i64) {
+        let key = (client, tp.clone());
+        let Some(&(latest, latest_offset)) = self.last_ordered.get(&key) else {
+            self.last_ordered.insert(key, (record_id, offset));
+            return;
+        };
+        let (earlier, earlier_offset, later, later_offset) = if record_id > latest {
+            (latest, latest_offset, record_id, offset)
+        } else {
+            (record_id, offset, latest, latest_offset)
+        };
+        if later_offset <= earlier_offset {
+            self.suspects.push(OrderSuspect {
+                earlier,
+                later,
+                violation: Violation {
+                    kind: ViolationKind::ProducerOrder,
+                    tp: Some(tp.clone()),
+                    record_id: Some(record_id),
+                    offsets: vec![earlier_offset, later_offset],
+                    at,
+                    detail: format!(
+                        "client-{client} sent record {later} after record {earlier} and promises send \
+                         order (one request in flight, or idempotence), but it was acked at offset \
+                         {later_offset} ≤ {earlier_offset}"
+                    ),
+                    cause: None,
+                },
+            });
+        }
+        if record_id > latest {
+            self.last_ordered.insert(key, (record_id, offset));
+        }
     }
 
     /// How many records were acked with an offset.

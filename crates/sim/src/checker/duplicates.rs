@@ -1,8 +1,11 @@
 //! Duplicates: one record id at two offsets of a partition's committed log.
 //!
-//! Without idempotence (KIP-98) a retried produce can append a record twice; the workload producer runs
-//! with `retries=0`, so any duplicate here is a broker bug (or a network that duplicates requests, which
-//! TCP never does to Kafka).
+//! Without idempotence (KIP-98) a retried produce can append a record twice: the leader appended the
+//! first attempt, its answer was lost or late, and the producer sent the batch again (producer config
+//! `enable.idempotence`: "retries due to broker failures, etc., may write duplicates of the retried
+//! message in the stream"). Each extra copy counts once. With idempotence the leader recognises the
+//! retry by its producer id and sequence and answers with the original offset, so a duplicate there is
+//! a bug.
 
 use std::collections::BTreeMap;
 

@@ -8,7 +8,9 @@
 //! writes lost, duplicates, consumed records that were never really committed, divergent replicas.
 //!
 //! One file per guarantee: `acked` (acked-write loss, producer order), `duplicates`, `consumed` (read
-//! past the high watermark, consumer order), `high_watermark`, `divergence`; `causes` recognises
+//! past the high watermark, consumer order), `high_watermark`, `divergence`; and two observations that
+//! break no promise but are a scenario's lesson: `reordered` (records committed out of send order, for
+//! every producer) and `fire_and_forget` (acks=0 records the final log does not hold); `causes` recognises
 //! losses Kafka itself shows (KIP-966's last-replica-standing gap) and names them in the violation;
 //! [`report`] holds the verdict and [`final_state`] the end-of-run snapshot. The per-record ledgers
 //! (records sent, acks, reads) are `paged`: the live playground clones the checker into every
@@ -20,8 +22,10 @@ mod consumed;
 mod divergence;
 mod duplicates;
 pub mod final_state;
+mod fire_and_forget;
 mod high_watermark;
 mod paged;
+mod reordered;
 pub mod report;
 
 use std::collections::BTreeSet;
@@ -42,8 +46,9 @@ pub const DEFAULT_MAX_TRACKED_RECORDS: usize = 10_000_000;
 /// What the checker needs to know about the run beyond the trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckerConfig {
-    /// Producers with `max.in.flight.requests.per.connection=1`: only for them Kafka (without
-    /// idempotence) promises that acked offsets follow send order.
+    /// Producers whose configs promise send order within a partition: one request in flight
+    /// (`max.in.flight.requests.per.connection=1`) or idempotence (KIP-98; see
+    /// `ProducerConfig::idempotence_enabled`). Their acked offsets must follow send order.
     pub ordered_clients: BTreeSet<u32>,
     /// Most distinct records tracked (sent, acked, consumed each); past it records are counted but not
     /// checked, and [`Report::records_untracked`] says how many.
@@ -51,13 +56,16 @@ pub struct CheckerConfig {
 }
 
 impl CheckerConfig {
-    /// The checker's view of `scenario`: which producers keep send order (one request in flight).
+    /// The checker's view of `scenario`: which producers keep send order (one request in flight, or
+    /// idempotent).
     pub fn for_scenario(scenario: &Scenario) -> Self {
         let ordered_clients = scenario
             .producers
             .iter()
             .enumerate()
-            .filter(|(_, p)| p.config.max_in_flight_requests_per_connection == 1)
+            .filter(|(_, p)| {
+                p.config.max_in_flight_requests_per_connection == 1 || p.config.idempotence_enabled()
+            })
             .filter_map(|(index, _)| match Scenario::producer_node(index) {
                 NodeId::Client(client) => Some(client),
                 _ => None,
@@ -78,9 +86,11 @@ impl Default for CheckerConfig {
 pub struct Checker {
     config: CheckerConfig,
     report: Report,
-    /// Every record id sent (the value says nothing: a set, paged by id).
-    sent: paged::PagedVec<()>,
+    /// Every record id sent, with the client that sent it (paged by id).
+    sent: paged::PagedVec<u32>,
     acks: acked::AckLedger,
+    /// Records acknowledged without an offset (acks=0).
+    fire_and_forget: fire_and_forget::FireAndForget,
     consumed: consumed::ConsumeLedger,
     high_watermarks: high_watermark::HighWatermarks,
     causes: causes::KnownCauses,
@@ -98,6 +108,7 @@ impl Checker {
             report: Report::default(),
             sent: paged::PagedVec::new(dense_len),
             acks: acked::AckLedger::new(dense_len),
+            fire_and_forget: fire_and_forget::FireAndForget::new(dense_len),
             consumed: consumed::ConsumeLedger::new(dense_len),
             high_watermarks: high_watermark::HighWatermarks::default(),
             causes: causes::KnownCauses::default(),
@@ -109,12 +120,12 @@ impl Checker {
     pub fn observe(&mut self, event: &TraceEvent) {
         let at = At { step: event.step, t_ms: event.t_ms };
         match &event.kind {
-            TraceKind::RecordSent { record_id, .. } => {
+            TraceKind::RecordSent { client, record_id, .. } => {
                 if self.sent.contains(*record_id) {
                     return; // a retry: the same record again
                 }
                 if self.sent.len() < self.config.max_tracked_records {
-                    self.sent.insert(*record_id, ());
+                    self.sent.insert(*record_id, *client);
                 } else {
                     self.untracked += 1;
                 }
@@ -122,8 +133,14 @@ impl Checker {
             }
             TraceKind::RecordAcked { client, record_id, tp, offset } => {
                 if *offset < 0 {
-                    // acks=0: the client reports success without an offset; nothing to verify.
+                    // acks=0: the client reports success without an offset; Kafka promises nothing,
+                    // but whether the record made it is counted at the end.
                     self.report.records_acked_without_offset += 1;
+                    if self.fire_and_forget.len() < self.config.max_tracked_records {
+                        self.fire_and_forget.sent(*record_id, tp);
+                    } else {
+                        self.untracked += 1;
+                    }
                 } else if self.acks.len() < self.config.max_tracked_records {
                     let ordered = self.config.ordered_clients.contains(client);
                     self.acks.acked(at, *client, *record_id, tp, *offset, ordered);
@@ -183,7 +200,8 @@ impl Checker {
     }
 
     /// The counts and the streaming violations so far; the end-of-run checks are not decided yet, so
-    /// `records_acked`, `acked_lost` and `duplicated` are still zero here (see [`Checker::records_acked`]).
+    /// `records_acked`, `acked_lost`, `duplicated`, `records_reordered` and `unacknowledged_lost` are
+    /// still zero here (see [`Checker::records_acked`]).
     pub fn report_so_far(&self) -> &Report {
         &self.report
     }
@@ -206,13 +224,15 @@ impl Checker {
 
     /// Decides the end-of-run checks against the converged cluster and returns the verdict.
     pub fn finish(self, state: &FinalState) -> Report {
-        let Checker { mut report, acks, consumed, causes, untracked, .. } = self;
+        let Checker { mut report, sent, acks, fire_and_forget, consumed, causes, untracked, .. } = self;
         report.records_acked = acks.len() as u64;
         report.records_untracked = untracked;
         report.offline_partitions =
             state.partitions.iter().filter(|(_, p)| p.leader.is_none()).map(|(tp, _)| tp.clone()).collect();
         acks.finish(state, &causes, &mut report);
         duplicates::check(state, &mut report);
+        report.records_reordered = reordered::count(state, &sent);
+        report.unacknowledged_lost = fire_and_forget.lost(state);
         consumed.finish(state, &causes, &mut report);
         divergence::check(state, &mut report);
         // Streaming checks pushed first; a reader wants the story in order.

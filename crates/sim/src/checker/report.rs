@@ -34,7 +34,8 @@ pub enum ViolationKind {
     AckedWriteLost,
     /// A record id sits at two offsets of a partition's committed log.
     Duplicate,
-    /// A producer with one request in flight got acked offsets that do not increase in send order.
+    /// A producer that promises send order (one request in flight, or idempotence) got acked offsets
+    /// that do not increase in send order.
     ProducerOrder,
     /// A consumer received offsets of one partition that did not strictly increase, or had a gap
     /// inside one fetch.
@@ -161,6 +162,13 @@ pub struct Report {
     pub acked_lost: u64,
     /// Record ids present at more than one offset of a committed log.
     pub duplicated: u64,
+    /// Committed records that sit after a record their producer sent later (out of send order), for
+    /// every producer: a violation only for producers that promise order
+    /// ([`ViolationKind::ProducerOrder`]), an observation for the others.
+    pub records_reordered: u64,
+    /// Records acknowledged without an offset (acks=0) that no final committed log holds: the producer
+    /// reported success, the data is gone. Kafka promises nothing here, so it is not a violation.
+    pub unacknowledged_lost: u64,
     /// Acked records of partitions without a leader at the end: not lost, but not readable either
     /// (`unclean.leader.election.enable=false` keeps a partition offline rather than lose data).
     pub acked_unavailable: u64,
@@ -241,6 +249,14 @@ impl fmt::Display for Report {
             )?;
         }
         writeln!(f, "duplicated:        {}", self.duplicated)?;
+        writeln!(f, "reordered:         {}", self.records_reordered)?;
+        if self.records_acked_without_offset > 0 {
+            writeln!(
+                f,
+                "acks=0 records missing from the log: {} of {} (the producer saw success)",
+                self.unacknowledged_lost, self.records_acked_without_offset
+            )?;
+        }
         if !self.offline_partitions.is_empty() {
             let names: Vec<String> =
                 self.offline_partitions.iter().map(|tp| format!("{}-{}", tp.topic, tp.partition)).collect();

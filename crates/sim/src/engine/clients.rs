@@ -1,5 +1,5 @@
 //! Changing a client while the cluster runs: a new config (a new client in the old one's place, as
-//! Kafka clients cannot be reconfigured live) and a producer's workload rate.
+//! Kafka clients cannot be reconfigured live), a producer's workload rate, a producer's `flush()`.
 
 use samsa_core::node::NodeId;
 
@@ -39,6 +39,22 @@ impl Simulation {
         for m in self.network.remove_to(id) {
             let (msg_id, from, to, api) = (m.id, m.from, m.to, Api::of(&m.message));
             self.record(TraceKind::MessageDropped { msg_id, from, to, api, reason: DropReason::NodeDown })?;
+        }
+        self.after_call(id)?;
+        Ok(Ok(()))
+    }
+
+    /// Producer `id` flushes (Kafka's `KafkaProducer.flush`). `Ok(Err(reason))` when `id` is not a
+    /// running producer.
+    pub fn flush(&mut self, id: NodeId) -> Result<Result<(), String>, SimError> {
+        let now_ms = self.clock.now_ms();
+        let result = match self.nodes.get_mut(&id) {
+            Some(Slot::Up { node, .. }) => node.flush(now_ms),
+            Some(Slot::Paused { .. } | Slot::Down(_)) => Err(format!("{id} is not running")),
+            None => Err(format!("no node {id}")),
+        };
+        if let Err(reason) = result {
+            return Ok(Err(reason));
         }
         self.after_call(id)?;
         Ok(Ok(()))

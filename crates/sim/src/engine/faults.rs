@@ -115,6 +115,11 @@ pub enum Fault {
         /// Records per second (0 stops it).
         rate_per_sec: u64,
     },
+    /// A producer's `flush()`: its batches go at once; `flush_completed` follows in the trace.
+    Flush {
+        /// Which producer.
+        node: Target,
+    },
     /// The drop probability.
     SetDropRate {
         /// In `[0, 1]`.
@@ -151,6 +156,7 @@ impl Fault {
             Fault::SetLinkLatency { .. } => "set-link-latency",
             Fault::SetConfig { .. } => "set-config",
             Fault::SetProduceRate { .. } => "set-produce-rate",
+            Fault::Flush { .. } => "flush",
             Fault::SetDropRate { .. } => "set-drop-rate",
             Fault::SetDuplicateRate { .. } => "set-duplicate-rate",
             Fault::SetReorderRate { .. } => "set-reorder-rate",
@@ -260,6 +266,10 @@ impl Simulation {
             Fault::SetProduceRate { node, rate_per_sec } => {
                 let id = self.resolve(node)?;
                 self.set_produce_rate(id, *rate_per_sec)??;
+            }
+            Fault::Flush { node } => {
+                let id = self.resolve(node)?;
+                self.flush(id)??;
             }
             Fault::SetDropRate { rate } => {
                 self.network.set_drop_rate(*rate).map_err(|e| e.to_string())?;

@@ -163,7 +163,7 @@ fn same_seed_same_trace_different_seed_different_trace() {
 fn pinned_trace_hash() {
     let mut sim = two_pingers(42, jittery());
     sim.run_until(2_000).unwrap();
-    assert_eq!(sim.trace().hash_hex(), "7c36f018a4483130", "steps {}", sim.steps());
+    assert_eq!(sim.trace().hash_hex(), "1ffd27e50cee5623", "steps {}", sim.steps());
 }
 
 #[test]
@@ -286,6 +286,7 @@ fn workload_sends_at_its_rate_between_start_and_stop() {
         producer,
         topic: "t".to_owned(),
         rate_per_sec,
+        hot_key_share: None,
         key_count: Some(3),
         value_bytes,
         start_ms: 100,
@@ -308,6 +309,37 @@ fn workload_sends_at_its_rate_between_start_and_stop() {
         })
         .collect();
     assert_eq!(keys.into_iter().collect::<Vec<_>>(), vec![Some(0), Some(1), Some(2)]);
+}
+
+#[test]
+fn a_hot_key_carries_its_share_and_the_other_keys_split_the_rest() {
+    let mut sim = Simulation::new(SimConfig::new(11, "hot"), Trace::in_memory(100_000)).unwrap();
+    let producer = NodeId::Client(1);
+    sim.add_node(Pinger::new(producer, A, 1_000_000)).unwrap();
+    sim.add_workload(Workload {
+        producer,
+        topic: "t".to_owned(),
+        rate_per_sec: 1_000,
+        hot_key_share: Some(0.8),
+        key_count: Some(10),
+        value_bytes: 1,
+        start_ms: 0,
+        first_record: 0,
+        stop_ms: 2_000,
+        sent: 0,
+    });
+    sim.run_until(3_000).unwrap();
+    let mut per_key = std::collections::BTreeMap::new();
+    for event in sim.trace().events() {
+        if let TraceKind::WorkloadSend { key: Some(key), .. } = event.kind {
+            *per_key.entry(key).or_insert(0_u64) += 1;
+        }
+    }
+    assert_eq!(per_key.values().sum::<u64>(), 2_000);
+    let hot = per_key[&0];
+    assert!((1_500..=1_700).contains(&hot), "key-0 should carry about 80%: {per_key:?}");
+    assert_eq!(per_key.len(), 10, "every other key still appears: {per_key:?}");
+    assert!(per_key.iter().filter(|(k, _)| **k != 0).all(|(_, n)| (20..=70).contains(n)), "{per_key:?}");
 }
 
 #[test]
@@ -341,6 +373,7 @@ fn a_crashed_producer_sends_nothing_until_restarted() {
         producer,
         topic: "t".to_owned(),
         rate_per_sec: 100,
+        hot_key_share: None,
         key_count: None,
         value_bytes: 1,
         start_ms: 0,
@@ -413,6 +446,7 @@ fn a_new_produce_rate_restarts_the_spacing_and_stops_at_zero() {
         producer,
         topic: "t".to_owned(),
         rate_per_sec: 10,
+        hot_key_share: None,
         key_count: None,
         value_bytes: 1,
         start_ms: 0,

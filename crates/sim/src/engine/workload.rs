@@ -3,6 +3,7 @@
 use samsa_core::node::NodeId;
 
 use super::{Action, SimError, Simulation, Slot};
+use crate::rng::SimRng;
 use crate::sim_node::WorkloadRecord;
 use crate::trace::TraceKind;
 
@@ -11,7 +12,7 @@ use crate::trace::TraceKind;
 pub const MAX_RECORDS_PER_MS: u64 = 1_000;
 
 /// One producer's steady stream of records.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Workload {
     /// The producer node (a `NodeId::Client`).
     pub producer: NodeId,
@@ -21,6 +22,9 @@ pub struct Workload {
     pub rate_per_sec: u64,
     /// Distinct keys (`key-0` … `key-{n-1}`, drawn uniformly), or `None` for null keys.
     pub key_count: Option<u64>,
+    /// With keys: the share of records, in `[0, 1]`, that carry `key-0` (a hot key); the rest are drawn
+    /// uniformly from the other keys. `None`: every key is equally likely.
+    pub hot_key_share: Option<f64>,
     /// Value size of every record.
     pub value_bytes: u32,
     /// When record number `first_record` is due (the first send, or the moment the rate last changed).
@@ -35,6 +39,16 @@ pub struct Workload {
 }
 
 impl Workload {
+    /// The next record's key number, from the workload's RNG.
+    fn draw_key(&self, rng: &mut SimRng) -> Option<u64> {
+        let count = self.key_count?;
+        match self.hot_key_share {
+            None => Some(rng.below(count)),
+            Some(share) if rng.chance(share) || count <= 1 => Some(0),
+            Some(_) => Some(1 + rng.below(count - 1)),
+        }
+    }
+
     /// When record number `n` (0-based) is due.
     fn due_ms(&self, n: u64) -> u64 {
         let offset_ms =
@@ -73,9 +87,8 @@ impl Simulation {
 
     fn send_one(&mut self, index: usize, producer: NodeId, now_ms: u64) -> Result<(), SimError> {
         let workload = &self.workloads[index];
-        let (topic, key_count, value_bytes) =
-            (workload.topic.clone(), workload.key_count, workload.value_bytes);
-        let key = key_count.map(|count| self.workload_rng.below(count));
+        let (topic, value_bytes) = (workload.topic.clone(), workload.value_bytes);
+        let key = workload.draw_key(&mut self.workload_rng);
         let random = self.workload_rng.next_u32();
         let record_id = self.take_record_id();
         let NodeId::Client(client) = producer else {

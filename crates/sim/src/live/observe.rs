@@ -9,11 +9,13 @@
 //! - `describe` — a trace event as a timeline line, with Kafka's names.
 //! - `timeline` — the newest events, one ring per category.
 //! - `clients` — per-client counters.
-//! - `charts` — throughput and lag buckets.
+//! - `charts` — throughput, lag and per-partition produce rate buckets.
+//! - `owners` — which producer sent each record (for the live reorder count).
 
 mod charts;
 mod clients;
 pub(crate) mod describe;
+mod owners;
 mod timeline;
 
 use std::cell::RefCell;
@@ -25,6 +27,7 @@ use samsa_core::replication::messages::TopicPartition;
 
 pub use charts::BUCKET_MS;
 pub(crate) use clients::ClientCounters;
+pub(crate) use owners::RecordOwners;
 
 use crate::checker::{Checker, CheckerConfig, Violation};
 use crate::live::protocol::{ChartsView, EventCategory, EventView};
@@ -48,6 +51,8 @@ pub struct Observers {
     /// Per partition, every first ack with an offset, in arrival order: what the live loss count
     /// compares with the logs (incrementally, from where it last stopped).
     acks: BTreeMap<TopicPartition, Vec<(i64, RecordId)>>,
+    /// Which producer sent each record.
+    owners: RecordOwners,
     /// What [`crate::live::view::build_view`] worked out last time, so the next view only looks at what
     /// changed. A cache: views are the same with or without it (a clone starts it over, see its docs).
     counts: RefCell<CountsCache>,
@@ -67,6 +72,7 @@ impl Observers {
             charts: charts::Charts::new(scenario),
             isr: BTreeMap::new(),
             acks: BTreeMap::new(),
+            owners: RecordOwners::new(LIVE_MAX_TRACKED_RECORDS),
             counts: RefCell::new(CountsCache::default()),
         }
     }
@@ -97,6 +103,9 @@ impl Observers {
         }
         for violation in self.checker.violations_so_far().get(violations_before..).unwrap_or_default() {
             self.timeline.push_view(finding(violation));
+        }
+        if let TraceKind::WorkloadSend { client, record_id, .. } = &event.kind {
+            self.owners.sent(*record_id, *client);
         }
         clients::observe(&mut self.clients, event);
         self.charts.observe(event);
@@ -130,6 +139,11 @@ impl Observers {
     /// The acks with an offset of `tp`, in arrival order.
     pub(crate) fn acks_of(&self, tp: &TopicPartition) -> &[(i64, RecordId)] {
         self.acks.get(tp).map_or(&[], Vec::as_slice)
+    }
+
+    /// Which producer sent each record.
+    pub(crate) fn owners(&self) -> &RecordOwners {
+        &self.owners
     }
 
     /// The live counts' cache.

@@ -7,6 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod clients;
+
+pub use clients::{ConfigEntry, ConsumerPartitionView, ConsumerView, ProducerBatchingView, ProducerView};
+
 /// Most trace events a view carries (the newest ones up to the current moment).
 pub const MAX_VIEW_EVENTS: usize = 400;
 /// Most offsets of one replica's log a view carries (the newest ones).
@@ -15,6 +19,8 @@ pub const MAX_VIEW_OFFSETS: usize = 64;
 pub const MAX_VIEW_VIOLATIONS: usize = 100;
 /// Most chart buckets a view carries (the newest ones).
 pub const MAX_CHART_BUCKETS: usize = 120;
+/// Most partitions the per-partition produce rate chart draws (the first ones by topic and index).
+pub const MAX_CHART_PARTITIONS: usize = 24;
 /// Most virtual milliseconds one [`Command::Advance`] may ask for (a minute): the page asks for wall
 /// time × speed, so even 1000× at a slow frame stays below it.
 pub const MAX_ADVANCE_MS: u64 = 60_000;
@@ -405,68 +411,6 @@ pub struct BatchView {
     pub record_ids: Vec<Option<u64>>,
 }
 
-/// A config by Kafka's name and its current value.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConfigEntry {
-    /// Kafka's name.
-    pub name: String,
-    /// The value, as Kafka would print it.
-    pub value: String,
-}
-
-/// One producer.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ProducerView {
-    /// `client-<n>`.
-    pub client: String,
-    /// Up or down.
-    pub state: NodeState,
-    /// The topic its workload writes.
-    pub topic: String,
-    /// Its configs by Kafka's name (the editable ones first).
-    pub configs: Vec<ConfigEntry>,
-    /// The workload's rate.
-    pub rate_per_sec: u32,
-    /// Records sent so far.
-    pub records_sent: u64,
-    /// Records acknowledged.
-    pub records_acked: u64,
-    /// Records failed, by Kafka error name.
-    pub records_failed: Vec<(String, u64)>,
-    /// Produce requests in flight.
-    pub in_flight_requests: u32,
-    /// Records waiting in the accumulator.
-    pub queued_records: u32,
-    /// The latest outcome, as a sentence (`acked at orders-0@41`, `failed: NOT_ENOUGH_REPLICAS`).
-    pub last_outcome: Option<String>,
-}
-
-/// One consumer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConsumerView {
-    /// `client-<n>`.
-    pub client: String,
-    /// Up or down.
-    pub state: NodeState,
-    /// Its configs by Kafka's name.
-    pub configs: Vec<ConfigEntry>,
-    /// Records received so far.
-    pub records_consumed: u64,
-    /// Its partitions: position and lag.
-    pub partitions: Vec<ConsumerPartitionView>,
-}
-
-/// A consumer's progress on one partition.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ConsumerPartitionView {
-    /// Which partition.
-    pub partition: PartitionRef,
-    /// The next offset it will fetch.
-    pub position: i64,
-    /// The partition leader's high watermark minus the position (Kafka's `records-lag`).
-    pub lag: i64,
-}
-
 /// What kind of event, for the timeline's filter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum EventCategory {
@@ -478,6 +422,9 @@ pub enum EventCategory {
     Log,
     /// Producer sends, acks and failures.
     Produce,
+    /// Producer batches and idempotence: batches sent (sequence numbers, attempt), producer ids and
+    /// epoch bumps, flushes, retried batches a leader recognised as duplicates.
+    Producer,
     /// Consumer fetches and records received.
     Consume,
     /// Network messages (sent, delivered, dropped).
@@ -512,8 +459,15 @@ pub struct CheckerView {
     pub lost: u64,
     /// Records at two offsets of one partition's committed log.
     pub duplicated: u64,
-    /// Ordering violations (producer order with one request in flight; consumer order).
+    /// Ordering violations (producer order for producers that promise it — one request in flight, or
+    /// idempotence; consumer order).
     pub out_of_order: u64,
+    /// Committed records that sit after a record their producer sent later, for every producer (with
+    /// several requests in flight and no idempotence, retries reorder: Kafka allows it, so it is an
+    /// observation, not a violation; for producers that promise order it is in `out_of_order` too).
+    pub reordered: u64,
+    /// Records "acknowledged" with acks=0: no offset, so the producer cannot know whether they landed.
+    pub acked_without_offset: u64,
     /// Records consumers received.
     pub records_consumed: u64,
     /// The first violations, each with the moment it happened (click to jump there).
@@ -544,6 +498,9 @@ pub struct ChartsView {
     pub throughput: Vec<Series>,
     /// Consumer lag per partition (`<topic>-<partition>`), records, at each bucket's end.
     pub lag: Vec<Series>,
+    /// Records per second the partition's leader appended from producers, per partition
+    /// (`<topic>-<partition>`), at most [`MAX_CHART_PARTITIONS`] of them: a hot partition stands out.
+    pub produce_rate: Vec<Series>,
 }
 
 /// One named series.

@@ -51,7 +51,7 @@ pub fn build_view(
     for state in &states {
         let leader = cluster::leader_replica(sim, state)
             .map(|(broker, partition)| LeaderReplica { broker, partition });
-        cache.refresh(&state.tp, leader, observers.acks_of(&state.tp));
+        cache.refresh(&state.tp, leader, observers.acks_of(&state.tp), observers.owners());
     }
     let tps: Vec<TopicPartition> = states.iter().map(|s| s.tp.clone()).collect();
     cache.retain(&tps);

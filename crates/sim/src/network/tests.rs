@@ -37,8 +37,9 @@ fn drain(network: &mut Network, until_ms: u64) -> (Vec<u64>, usize) {
 fn latency_stays_in_range_and_delivery_waits_for_it() {
     let mut network = net(NetworkConfig { latency_min_ms: 3, latency_max_ms: 7, ..NetworkConfig::default() });
     let mut seen = std::collections::BTreeSet::new();
+    // One message per link, so no message waits for an earlier one on its link.
     for n in 0..200 {
-        match network.send(100, A, B, msg(n)) {
+        match network.send(100, A, NodeId::Client(n as u32), msg(n)) {
             SendOutcome::Queued { deliver_at_ms, duplicate: None, .. } => {
                 assert!((103..=107).contains(&deliver_at_ms));
                 seen.insert(deliver_at_ms);
@@ -61,15 +62,39 @@ fn same_time_messages_leave_in_send_order() {
 }
 
 #[test]
-fn jitter_reorders_messages() {
+fn jitter_reorders_messages_across_links_but_never_on_one_link() {
     let mut network =
         net(NetworkConfig { latency_min_ms: 1, latency_max_ms: 50, ..NetworkConfig::default() });
     for n in 0..50 {
-        network.send(0, A, B, msg(n));
+        network.send(n, A, B, msg(n));
+        network.send(n, C, B, msg(100 + n));
+    }
+    let (order, _) = drain(&mut network, 1_000);
+    assert_eq!(order.len(), 100);
+    let from_a: Vec<u64> = order.iter().copied().filter(|&n| n < 100).collect();
+    let from_c: Vec<u64> = order.iter().copied().filter(|&n| n >= 100).collect();
+    assert_eq!(from_a, (0..50).collect::<Vec<_>>(), "one direction of a link is a TCP connection: in order");
+    assert_eq!(from_c, (100..150).collect::<Vec<_>>());
+    let interleaved: Vec<u64> = (0..50).flat_map(|n| [n, 100 + n]).collect();
+    assert_ne!(order, interleaved, "messages on different links overtake each other");
+}
+
+#[test]
+fn reorder_rate_lets_later_messages_pass_a_held_one_on_the_same_link() {
+    let config = NetworkConfig {
+        latency_min_ms: 1,
+        latency_max_ms: 1,
+        reorder_rate: 0.3,
+        reorder_delay_max_ms: 50,
+        ..NetworkConfig::default()
+    };
+    let mut network = net(config);
+    for n in 0..50 {
+        network.send(n, A, B, msg(n));
     }
     let (order, _) = drain(&mut network, 1_000);
     assert_eq!(order.len(), 50);
-    assert_ne!(order, (0..50).collect::<Vec<_>>(), "uniform jitter must let later messages overtake");
+    assert_ne!(order, (0..50).collect::<Vec<_>>(), "held messages are overtaken");
 }
 
 #[test]
@@ -160,5 +185,7 @@ fn per_link_latency_overrides_the_default() {
     network.set_link_latency(B, A, 100, 100).unwrap();
     assert!(matches!(network.send(0, A, B, msg(1)), SendOutcome::Queued { deliver_at_ms: 100, .. }));
     network.set_latency(1, 1).unwrap();
-    assert!(matches!(network.send(0, A, B, msg(2)), SendOutcome::Queued { deliver_at_ms: 1, .. }));
+    // The other direction: on A → B the second message would wait for the first (TCP order).
+    assert!(matches!(network.send(0, B, A, msg(2)), SendOutcome::Queued { deliver_at_ms: 1, .. }));
+    assert!(matches!(network.send(0, A, B, msg(3)), SendOutcome::Queued { deliver_at_ms: 100, .. }));
 }

@@ -123,6 +123,12 @@ pub fn broker_config(
             "log.retention.check.interval.ms" => {
                 parse_long_at_least(n, &v, 1).map(|x| broker.log_retention_check_interval_ms = x)
             }
+            "producer.id.expiration.ms" => {
+                parse_long_at_least(n, &v, 1).map(|x| broker.producer_id_expiration_ms = x)
+            }
+            "producer.id.expiration.check.interval.ms" => {
+                parse_long_at_least(n, &v, 1).map(|x| broker.producer_id_expiration_check_interval_ms = x)
+            }
             // Not a Kafka config: reproduces the pre-KIP-101 truncation bug, for checker tests only.
             "samsa.unsafe.truncate.to.high.watermark" => {
                 parse_bool(n, &v).map(|b| broker.unsafe_truncate_to_high_watermark = b)

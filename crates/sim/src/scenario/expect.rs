@@ -2,8 +2,11 @@
 //! the run's counts.
 //!
 //! Keys: `acked_lost`, `duplicates`, `violations` (any violation at all), any checker violation kind in
-//! snake case (`read_past_high_watermark`, `divergent_replica`, …), `unclean_elections`, and any Kafka
-//! error name in lower case (`not_enough_replicas`: some produce was answered or failed with it). Each
+//! snake case (`read_past_high_watermark`, `divergent_replica`, …), `unclean_elections`, the
+//! observations that break no promise — `reordered` (records committed out of send order, any
+//! producer), `unacknowledged_lost` (acks=0 records missing from the log), `duplicate_batches` (retries
+//! a leader answered with the original offset) — and any Kafka error name in lower case
+//! (`not_enough_replicas`: some produce was answered or failed with it). Each
 //! is `"none"`, `"some"` or `"any"` (allowed, not checked). A violation whose kind the scenario did not
 //! allow as `"some"` or `"any"` (directly or through `violations`) fails the run.
 
@@ -40,6 +43,12 @@ pub enum Expectation {
     AnyViolation,
     /// Unclean leader elections.
     UncleanElections,
+    /// Records committed out of their producer's send order ([`Report::records_reordered`]).
+    Reordered,
+    /// acks=0 records missing from the final log ([`Report::unacknowledged_lost`]).
+    UnacknowledgedLost,
+    /// Retried batches leaders answered with the original offset ([`RunStats::duplicate_batches`]).
+    DuplicateBatches,
     /// Produce answers or record failures with this Kafka error.
     Error(ErrorCode),
 }
@@ -53,6 +62,9 @@ fn lookup(key: &str) -> Option<Expectation> {
         "duplicates" => return Some(Expectation::Violation(ViolationKind::Duplicate)),
         "violations" => return Some(Expectation::AnyViolation),
         "unclean_elections" => return Some(Expectation::UncleanElections),
+        "reordered" => return Some(Expectation::Reordered),
+        "unacknowledged_lost" => return Some(Expectation::UnacknowledgedLost),
+        "duplicate_batches" => return Some(Expectation::DuplicateBatches),
         _ => {}
     }
     if let Some(kind) = VIOLATION_KINDS.iter().find(|k| k.name().replace('-', "_") == key) {
@@ -76,8 +88,9 @@ pub(super) fn validate(
             None => Err(lines.error(
                 format!("expect.{key}"),
                 value.span(),
-                "unknown expectation (acked_lost, duplicates, violations, unclean_elections, a violation kind \
-                 such as read_past_high_watermark, or a Kafka error name such as not_enough_replicas)",
+                "unknown expectation (acked_lost, duplicates, violations, unclean_elections, reordered, \
+                 unacknowledged_lost, duplicate_batches, a violation kind such as read_past_high_watermark, \
+                 or a Kafka error name such as not_enough_replicas)",
             )),
         })
         .collect()
@@ -94,6 +107,9 @@ fn count(expectation: &Expectation, expect: &Expectations, report: &Report, stat
             .map(|(_, n)| n)
             .sum(),
         Expectation::UncleanElections => stats.unclean_elections,
+        Expectation::Reordered => report.records_reordered,
+        Expectation::UnacknowledgedLost => report.unacknowledged_lost,
+        Expectation::DuplicateBatches => stats.duplicate_batches,
         Expectation::Error(code) => {
             let name = code.name();
             [&stats.produce_answers, &stats.records_failed, &stats.records_rejected]

@@ -9,7 +9,7 @@ use crate::engine::{Fault, Target};
 use crate::trace::ids::{parse_node_id, parse_topic_partition};
 
 /// The action names a scenario may use.
-pub const ACTIONS: [&str; 16] = [
+pub const ACTIONS: [&str; 17] = [
     "crash",
     "restart",
     "pause",
@@ -23,6 +23,7 @@ pub const ACTIONS: [&str; 16] = [
     "set-link-latency",
     "set-config",
     "set-produce-rate",
+    "flush",
     "set-drop-rate",
     "set-duplicate-rate",
     "set-reorder-rate",
@@ -126,17 +127,17 @@ pub(super) fn validate(
                 .map_err(|m| lines.error(path("value"), value.span(), m))?;
             Fault::SetConfig { node, name: name.get_ref().clone(), value: text }
         }
-        "set-produce-rate" => {
+        "set-produce-rate" | "flush" => {
             let node = target("node", &spec.node)?;
             let is_producer =
                 matches!(node, Target::Node(NodeId::Client(n)) if n >= 1 && (n as usize) <= producers.len());
             if !is_producer {
                 let span = spec.node.as_ref().map_or(action_span.clone(), |n| n.span());
-                return Err(lines.error(
-                    path("node"),
-                    span,
-                    "`set-produce-rate` needs a producer (client-N)",
-                ));
+                let message = format!("`{}` needs a producer (client-N)", spec.action.get_ref());
+                return Err(lines.error(path("node"), span, message));
+            }
+            if spec.action.get_ref() == "flush" {
+                return Ok((spec.at_ms, Fault::Flush { node }));
             }
             Fault::SetProduceRate {
                 node,

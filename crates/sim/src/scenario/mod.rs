@@ -102,6 +102,8 @@ pub struct ProducerPlan {
     pub rate_per_sec: u64,
     /// Distinct keys, or `None` for null keys.
     pub key_count: Option<u64>,
+    /// The share of records carrying `key-0`, or `None` for uniform keys.
+    pub hot_key_share: Option<f64>,
     /// Value size.
     pub value_bytes: u32,
     /// First send.

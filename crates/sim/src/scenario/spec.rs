@@ -103,6 +103,8 @@ pub struct WorkloadSpec {
     pub rate_per_sec: u64,
     /// Distinct keys; absent for null keys.
     pub keys: Option<Spanned<u64>>,
+    /// Share of records carrying `key-0` (needs `keys`); absent for uniform keys.
+    pub hot_key_share: Option<Spanned<f64>>,
     /// Value size.
     #[serde(default = "default_value_bytes")]
     pub value_bytes: u32,
@@ -337,6 +339,15 @@ impl ScenarioFile {
                     ));
                 }
             }
+            let hot_key_share =
+                check_rate(lines, &format!("producers[{i}].workload.hot_key_share"), &w.hot_key_share)?;
+            if let (Some(share), None) = (&w.hot_key_share, &w.keys) {
+                return Err(lines.error(
+                    format!("producers[{i}].workload.hot_key_share"),
+                    share.span(),
+                    "needs `keys` (the hot key is key-0 of them)",
+                ));
+            }
             let stop_ms = w.stop_ms.as_ref().map_or(duration_ms, |s| *s.get_ref());
             if stop_ms < w.start_ms {
                 let span = w.stop_ms.as_ref().map_or(0..0, |s| s.span());
@@ -351,6 +362,7 @@ impl ScenarioFile {
                 config,
                 rate_per_sec: w.rate_per_sec,
                 key_count: w.keys.as_ref().map(|k| *k.get_ref()),
+                hot_key_share,
                 value_bytes: w.value_bytes,
                 start_ms: w.start_ms,
                 stop_ms,

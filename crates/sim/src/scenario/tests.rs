@@ -152,6 +152,39 @@ fn expectations_are_checked_by_name() {
     assert!(err.message.contains("unknown variant `few`"), "{err}");
 }
 
+#[test]
+fn flush_needs_a_producer() {
+    let producer = "[[producers]]\ntopic = \"orders\"\nworkload = { rate_per_sec = 10 }\n";
+    let scenario =
+        with(&format!("{producer}[[faults]]\nat_ms = 5\naction = \"flush\"\nnode = \"client-1\"\n")).unwrap();
+    assert_eq!(scenario.faults, vec![(5, Fault::Flush { node: Target::Node(NodeId::Client(1)) })]);
+    let err = with(&format!("{producer}[[faults]]\nat_ms = 5\naction = \"flush\"\nnode = \"broker-1\"\n"))
+        .unwrap_err();
+    assert_eq!(
+        (err.path.as_str(), err.message.as_str()),
+        ("faults[0].node", "`flush` needs a producer (client-N)")
+    );
+}
+
+#[test]
+fn hot_key_share_needs_keys_and_a_share_between_0_and_1() {
+    let producer =
+        |workload: &str| format!("[[producers]]\ntopic = \"orders\"\nworkload = {{ {workload} }}\n");
+    let scenario = with(&producer("rate_per_sec = 10, keys = 5, hot_key_share = 0.8")).unwrap();
+    assert_eq!(scenario.producers[0].hot_key_share, Some(0.8));
+    assert_eq!(with(&producer("rate_per_sec = 10, keys = 5")).unwrap().producers[0].hot_key_share, None);
+
+    let extra = producer("rate_per_sec = 10, keys = 5, hot_key_share = 1.5");
+    let err = with(&extra).unwrap_err();
+    assert_eq!(err.path, "producers[0].workload.hot_key_share");
+    assert_eq!(err.line, Some(line_of(&extra, "hot_key_share")));
+    assert_eq!(err.message, "must be between 0 and 1, got 1.5");
+
+    let err = with(&producer("rate_per_sec = 10, hot_key_share = 0.5")).unwrap_err();
+    assert_eq!(err.path, "producers[0].workload.hot_key_share");
+    assert!(err.message.contains("needs `keys`"), "{err}");
+}
+
 mod evaluate {
     use super::with;
     use crate::checker::{Report, ViolationKind};
@@ -190,6 +223,32 @@ mod evaluate {
         assert_eq!(
             evaluate(&scenario.expect, &dirty, &stats, false),
             vec!["expected acked_lost = \"none\", found 1", "unexpected consumer-order violations: 2"]
+        );
+    }
+
+    #[test]
+    fn observations_have_keys_of_their_own_and_are_no_violations() {
+        let scenario = with(
+            "[expect]\nreordered = \"some\"\nunacknowledged_lost = \"some\"\nduplicate_batches = \"none\"\n\
+             violations = \"none\"\n",
+        )
+        .unwrap();
+        let mut stats = RunStats::default();
+        let mut report = report(&[]);
+        assert_eq!(
+            evaluate(&scenario.expect, &report, &stats, false),
+            vec![
+                "expected reordered = \"some\", found none",
+                "expected unacknowledged_lost = \"some\", found none",
+            ]
+        );
+        report.records_reordered = 3;
+        report.unacknowledged_lost = 7;
+        assert!(evaluate(&scenario.expect, &report, &stats, false).is_empty(), "observations break nothing");
+        stats.duplicate_batches = 2;
+        assert_eq!(
+            evaluate(&scenario.expect, &report, &stats, false),
+            vec!["expected duplicate_batches = \"none\", found 2"]
         );
     }
 

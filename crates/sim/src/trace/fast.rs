@@ -1,6 +1,6 @@
 //! Hand-written JSON for the trace's most frequent events (message sent and delivered, appended, high
-//! watermark changed, produce answered, the workload's and clients' record events: nearly every line
-//! of a run), byte for byte what serde_json writes for them.
+//! watermark changed, produce answered, the workload's and clients' record and batch events: nearly
+//! every line of a run), byte for byte what serde_json writes for them.
 //!
 //! serde_json formats node ids and topic partitions through `Display` and scans every string for
 //! characters to escape; for these events that was most of the cost of a hashed trace. Every other
@@ -85,6 +85,34 @@ pub(super) fn write_event(event: &TraceEvent, out: &mut Vec<u8>) -> bool {
             out.extend_from_slice(b"record_sent\"");
             write_client_record(out, *client, *record_id);
             write_tp(out, tp)
+        }
+        TraceKind::BatchSent {
+            client,
+            tp,
+            record_count,
+            size_bytes,
+            producer_id,
+            producer_epoch,
+            base_sequence,
+            attempt,
+        } => {
+            out.extend_from_slice(b"batch_sent\",\"client\":");
+            write_u64(out, u64::from(*client));
+            write_tp(out, tp) && {
+                out.extend_from_slice(b",\"record_count\":");
+                write_u64(out, u64::from(*record_count));
+                out.extend_from_slice(b",\"size_bytes\":");
+                write_u64(out, u64::from(*size_bytes));
+                out.extend_from_slice(b",\"producer_id\":");
+                write_i64(out, *producer_id);
+                out.extend_from_slice(b",\"producer_epoch\":");
+                write_i64(out, i64::from(*producer_epoch));
+                out.extend_from_slice(b",\"base_sequence\":");
+                write_i64(out, i64::from(*base_sequence));
+                out.extend_from_slice(b",\"attempt\":");
+                write_u64(out, u64::from(*attempt));
+                true
+            }
         }
         TraceKind::RecordAcked { client, record_id, tp, offset } => {
             out.extend_from_slice(b"record_acked\"");

@@ -172,6 +172,10 @@ fn fast_writer_matches_serde_json_byte_for_byte() {
         Api::BrokerHeartbeatResponse,
         Api::AlterPartition,
         Api::AlterPartitionResponse,
+        Api::InitProducerId,
+        Api::InitProducerIdResponse,
+        Api::AllocateProducerIds,
+        Api::AllocateProducerIdsResponse,
     ];
     let topics = ["orders", "a.b_c-d", "quote\"d", "back\\slash", "tab\there", "ünï"];
     let mut kinds = Vec::new();
@@ -212,6 +216,16 @@ fn fast_writer_matches_serde_json_byte_for_byte() {
             let key = [None, Some(0), Some(u64::MAX)][(i + j) % 3];
             kinds.push(TraceKind::WorkloadSend { client, record_id, key, value_bytes: client });
             kinds.push(TraceKind::RecordSent { client, record_id, tp: tp.clone() });
+            kinds.push(TraceKind::BatchSent {
+                client,
+                tp: tp.clone(),
+                record_count: [0, 1, u32::MAX][j],
+                size_bytes: [u32::MAX, 0, 61][j],
+                producer_id: [-1, 0, i64::MAX][j],
+                producer_epoch: [-1, i16::MIN, i16::MAX][j],
+                base_sequence: [-1, 0, i32::MAX][j],
+                attempt: [0, 1, u32::MAX][j],
+            });
             kinds.push(TraceKind::RecordAcked { client, record_id, tp: tp.clone(), offset: -(j as i64) });
             kinds.push(TraceKind::RecordConsumed {
                 client,
@@ -237,5 +251,5 @@ fn fast_writer_matches_serde_json_byte_for_byte() {
         }
     }
     // Every message event and all but the escaped topics' events take the fast path.
-    assert!(handled >= 2 * nodes.len() * apis.len() + 2 * 6 * 3, "{handled}");
+    assert!(handled >= 2 * nodes.len() * apis.len() + 2 * 6 * 3 + 3 * 3, "{handled}");
 }

@@ -33,6 +33,12 @@ pub fn Charts(props: &ChartsProps) -> Html {
                     { chart("chart-lag", "records", &c.lag, c, "No consumers in this scenario.") }
                     { legend(&c.lag) }
                 </figure>
+                <figure class="chart" data-testid="produce-rate">
+                    <figcaption>{ "Produce rate per partition" }<span class="muted">{ " (records/s appended by the leader)" }</span></figcaption>
+                    { chart("chart-produce-rate", "records/s", &c.produce_rate, c, "Nothing appended yet.") }
+                    { hottest(&c.produce_rate) }
+                    { legend(&c.produce_rate) }
+                </figure>
             </div>
         </section>
     }
@@ -95,6 +101,28 @@ fn series_class(index: usize, name: &str) -> String {
     }
 }
 
+/// The partition with the most records over the chart's window and its share of all of them, when
+/// more than one partition has records (so a skewed key shows its hot partition by name).
+fn hottest_share(series: &[Series]) -> Option<(&str, u64)> {
+    let totals: Vec<(&str, i64)> =
+        series.iter().map(|s| (s.name.as_str(), s.points.iter().map(|&v| v.max(0)).sum())).collect();
+    let all: i64 = totals.iter().map(|(_, n)| n).sum();
+    let (name, most) = totals.iter().copied().max_by_key(|&(_, n)| n)?;
+    (series.len() > 1 && all > 0).then(|| (name, u64::try_from(most * 100 / all).unwrap_or(0)))
+}
+
+fn hottest(series: &[Series]) -> Html {
+    match hottest_share(series) {
+        Some((name, percent)) => html! {
+            <p class="chart-note small" data-testid="hot-partition" data-partition={name.to_owned()}
+                data-percent={percent.to_string()}>
+                { format!("hottest: {name}, {percent}% of the records appended in this window") }
+            </p>
+        },
+        None => html! {},
+    }
+}
+
 fn legend(series: &[Series]) -> Html {
     if series.is_empty() {
         return html! {};
@@ -109,5 +137,23 @@ fn legend(series: &[Series]) -> Html {
                 </li>
             }) }
         </ul>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{hottest_share, Series};
+
+    fn series(name: &str, points: &[i64]) -> Series {
+        Series { name: name.to_owned(), points: points.to_vec() }
+    }
+
+    #[test]
+    fn the_hottest_partition_is_named_with_its_share() {
+        let skewed = [series("orders-0", &[8, 8]), series("orders-1", &[1, 1]), series("orders-2", &[1, 1])];
+        assert_eq!(hottest_share(&skewed), Some(("orders-0", 80)));
+        assert_eq!(hottest_share(&[series("orders-0", &[5])]), None, "one partition is not a skew");
+        assert_eq!(hottest_share(&[series("a", &[0]), series("b", &[0])]), None, "nothing appended");
+        assert_eq!(hottest_share(&[]), None);
     }
 }

@@ -33,6 +33,18 @@ pub fn CheckerPanel(props: &CheckerPanelProps) -> Html {
                 { big("consumed", "consumed", c.records_consumed, None) }
                 { big("sent", "sent", c.records_sent, None) }
             </dl>
+            // Observations, not violations: Kafka allows both (reordering without idempotence and with
+            // several requests in flight; acks=0 promises nothing).
+            if c.reordered > 0 || c.acked_without_offset > 0 {
+                <dl class="checker-counts observations" data-testid="checker-observations">
+                    if c.reordered > 0 {
+                        { note("reordered", "committed out of send order", c.reordered) }
+                    }
+                    if c.acked_without_offset > 0 {
+                        { note("acked-without-offset", "acks=0: sent, no offset", c.acked_without_offset) }
+                    }
+                </dl>
+            }
             if !c.violations.is_empty() {
                 <ol class="violations" onclick={seek_on_click(&props.on_seek)}>
                     // The list holds the first violations, so an index stays the same row from frame to frame.
@@ -50,6 +62,16 @@ pub fn CheckerPanel(props: &CheckerPanelProps) -> Html {
                 }
             }
         </section>
+    }
+}
+
+/// One count that breaks no promise but is worth seeing (amber, smaller).
+fn note(key: &str, label: &str, value: u64) -> Html {
+    html! {
+        <div class="checker-count note" title="Kafka allows this: an observation, not a violation">
+            <dd data-testid={format!("checker-{key}")}>{ value }</dd>
+            <dt>{ label }</dt>
+        </div>
     }
 }
 

@@ -1,12 +1,14 @@
 //! A card per producer and consumer: configs by Kafka's names (editable, checked on the page with
-//! samsa-core's parsers before they are sent), the produce rate, and what the client has done so far.
+//! samsa-core's parsers before they are sent) and what the client has done so far. The producer's card
+//! is [`super::producer_panel`]; the config fields both kinds share are here.
 
-mod validate;
+pub(crate) mod validate;
 
 use samsa_sim::live::protocol::{ConfigEntry, ConsumerView, NodeState, ProducerView, UserAction};
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::producer_panel::ProducerCard;
 use validate::ClientKind;
 
 /// Props of [`Clients`].
@@ -76,7 +78,7 @@ fn refusal_for(refused: &Option<(String, String)>, client: &str) -> Option<(Stri
 
 /// A refused edit: which config, the value typed, and Kafka's error text.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct LocalError {
+pub(crate) struct LocalError {
     name: String,
     value: String,
     message: String,
@@ -86,7 +88,7 @@ struct LocalError {
 /// refuses shows its error and is not sent. Made again only when the client's configs change, so the
 /// fields (whose props include it) are not re-rendered by every view that only moves the counts.
 #[hook]
-fn use_config_submit(
+pub(crate) fn use_config_submit(
     client: &str,
     kind: ClientKind,
     configs: &[ConfigEntry],
@@ -109,7 +111,7 @@ fn use_config_submit(
 }
 
 /// The configs of one client, each editable if samsa-core knows it.
-fn config_rows(
+pub(crate) fn config_rows(
     client: &str,
     kind: ClientKind,
     configs: &[ConfigEntry],
@@ -203,60 +205,6 @@ pub fn ConfigField(props: &ConfigFieldProps) -> Html {
     }
 }
 
-/// Props of [`ProducerCard`].
-#[derive(Properties, PartialEq)]
-pub struct ProducerCardProps {
-    /// The producer.
-    pub producer: ProducerView,
-    /// A refusal concerning this client: `(config name, message)`.
-    pub refused: Option<(String, String)>,
-    /// Where edits go.
-    pub on_action: Callback<UserAction>,
-}
-
-/// One producer.
-#[component]
-pub fn ProducerCard(props: &ProducerCardProps) -> Html {
-    let local_error = use_state(|| None::<LocalError>);
-    let p = &props.producer;
-    let client = p.client.as_str();
-    let on_submit =
-        use_config_submit(client, ClientKind::Producer, &p.configs, &local_error, &props.on_action);
-    let configs =
-        config_rows(client, ClientKind::Producer, &p.configs, &local_error, &props.refused, &on_submit);
-    html! {
-        <article class={classes!("client-card", state_class(p.state))} data-testid={format!("producer-{client}")}>
-            <header class="client-head">
-                <h3>{ client }</h3>
-                <span class="chip">{ "producer" }</span>
-                <span class="muted">{ format!("→ {}", p.topic) }</span>
-                <span class={classes!("state-pill", state_class(p.state))}>{ state_class(p.state) }</span>
-            </header>
-            <dl class="client-counts">
-                { count(client, "sent", "sent", p.records_sent) }
-                { count(client, "acked", "acked", p.records_acked) }
-                { count(client, "in-flight", "requests in flight", u64::from(p.in_flight_requests)) }
-                { count(client, "queued", "queued", u64::from(p.queued_records)) }
-            </dl>
-            if !p.records_failed.is_empty() {
-                <p class="client-failed" data-testid={format!("{client}-failed")}>
-                    { "failed: " }
-                    { for p.records_failed.iter().map(|(error, n)| html! {
-                        <span class="chip failed" key={error.clone()}>
-                            <span class="error-name">{ error }</span>{ format!(" × {n}") }
-                        </span>
-                    }) }
-                </p>
-            }
-            <p class="client-outcome mono muted" data-testid={format!("{client}-last-outcome")}>
-                { p.last_outcome.as_deref().unwrap_or("nothing sent yet") }
-            </p>
-            <RateField client={p.client.clone()} rate_per_sec={p.rate_per_sec} on_action={props.on_action.clone()} />
-            { configs }
-        </article>
-    }
-}
-
 /// Props of [`ConsumerCard`].
 #[derive(Properties, PartialEq)]
 pub struct ConsumerCardProps {
@@ -307,7 +255,7 @@ pub fn ConsumerCard(props: &ConsumerCardProps) -> Html {
     }
 }
 
-fn state_class(state: NodeState) -> &'static str {
+pub(crate) fn state_class(state: NodeState) -> &'static str {
     match state {
         NodeState::Up => "up",
         NodeState::Paused => "paused",
@@ -315,70 +263,12 @@ fn state_class(state: NodeState) -> &'static str {
     }
 }
 
-fn count(client: &str, key: &str, label: &str, value: u64) -> Html {
+pub(crate) fn count(client: &str, key: &str, label: &str, value: u64) -> Html {
     html! {
         <div>
             <dt>{ label }</dt>
             <dd data-testid={format!("{client}-{key}")}>{ value }</dd>
         </div>
-    }
-}
-
-/// Props of [`RateField`].
-#[derive(Properties, PartialEq)]
-pub struct RateFieldProps {
-    /// The producer.
-    pub client: AttrValue,
-    /// Its workload's current rate.
-    pub rate_per_sec: u32,
-    /// Where the new rate goes.
-    pub on_action: Callback<UserAction>,
-}
-
-/// The producer workload's rate in records per second (Enter or apply sends it).
-#[component]
-pub fn RateField(props: &RateFieldProps) -> Html {
-    let draft = use_state(|| None::<String>);
-    let error = use_state(|| None::<String>);
-    let shown = (*draft).clone().unwrap_or_else(|| props.rate_per_sec.to_string());
-    let oninput = {
-        let draft = draft.clone();
-        Callback::from(move |e: InputEvent| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            draft.set(Some(input.value()));
-        })
-    };
-    let onsubmit = {
-        let (draft, error) = (draft.clone(), error.clone());
-        let on_action = props.on_action.clone();
-        let client = props.client.to_string();
-        let shown = shown.clone();
-        Callback::from(move |e: SubmitEvent| {
-            e.prevent_default();
-            match validate::parse_rate(&shown) {
-                Ok(rate_per_sec) => {
-                    error.set(None);
-                    draft.set(None);
-                    on_action.emit(UserAction::SetProduceRate { client: client.clone(), rate_per_sec });
-                }
-                Err(message) => error.set(Some(message)),
-            }
-        })
-    };
-    let client = &props.client;
-    html! {
-        <form class="client-config rate" {onsubmit}>
-            <label class="config-name" for={format!("rate-{client}")}>{ "records/s" }</label>
-            <div class="config-input">
-                <input id={format!("rate-{client}")} type="text" inputmode="numeric" autocomplete="off"
-                    class={classes!("mono", error.is_some().then_some("invalid"))}
-                    data-testid={format!("rate-{client}")} value={shown} {oninput} />
-                <button type="submit" class="ghost" data-testid={format!("rate-apply-{client}")}>{ "Apply" }</button>
-            </div>
-            if let Some(message) = &*error {
-                <p class="inline-error" role="alert" data-testid={format!("rate-error-{client}")}>{ message }</p>
-            }
-        </form>
     }
 }
 

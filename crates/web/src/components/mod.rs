@@ -2,7 +2,8 @@
 //! callbacks (or the `log` tab's dispatcher); none of them decides a Kafka rule.
 //!
 //! - Live cluster (the default tab): [`time_bar`], [`cluster`] (+ [`cluster_metrics`],
-//!   [`partition_table`]), [`network_controls`], [`scenario_picker`], [`replica_logs`], [`clients`],
+//!   [`partition_table`]), [`network_controls`], [`scenario_picker`], [`replica_logs`], [`clients`]
+//!   (+ [`producer_panel`]),
 //!   [`timeline`], [`checker_panel`], [`charts`], [`branches`], [`help_overlay`], [`tabs`].
 //! - The `log` tab: [`log_tab`] and the single-topic views it lays out ([`topic_header`],
 //!   [`produce_form`], [`outcome_card`], [`retention`], [`topic_configs`], [`partition_log`],
@@ -25,6 +26,7 @@ pub mod outcome_card;
 pub mod partition_log;
 pub mod partition_table;
 pub mod produce_form;
+pub mod producer_panel;
 pub mod replica_logs;
 pub mod retention;
 pub mod scenario_picker;

@@ -1,5 +1,6 @@
-//! Choose what runs: an embedded scenario and a seed, or a scenario pasted as text. A scenario that
-//! does not load leaves the running one alone and shows why here (the field path and line).
+//! Choose what runs: an embedded scenario (a compact list by name, with the selected file's summary
+//! line under it) and a seed, or a scenario pasted as text. A scenario that does not load leaves the
+//! running one alone and shows why here (the field path and line).
 
 use samsa_sim::live::protocol::ScenarioInfo;
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
@@ -89,6 +90,9 @@ pub fn ScenarioPicker(props: &ScenarioPickerProps) -> Html {
                 </label>
                 <button data-testid="load" onclick={load_with(false)}>{ "Load" }</button>
             </div>
+            if let Some(line) = scenarios::summary(&selected) {
+                <p class="muted small scenario-summary" data-testid="scenario-summary">{ line }</p>
+            }
             <details class="paste">
                 <summary>{ "…or paste a scenario file" }</summary>
                 <textarea data-testid="scenario-text" class="mono" rows="8" spellcheck="false"

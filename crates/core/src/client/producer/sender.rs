@@ -90,7 +90,13 @@ impl Producer {
             .is_some_and(|seen| self.metadata.updates_applied() == seen && self.metadata.update_pending());
         let in_flight = self.in_flight.count(broker) + unrecorded.get(&broker).copied().unwrap_or(0);
         let sequence_turn = self.idempotence.as_ref().is_none_or(|idempotence| idempotence.can_send(batch));
-        if waits_for_metadata
+        // Kafka's `guaranteeMessageOrder` (max.in.flight.requests.per.connection=1): the partition is
+        // muted while one of its batches is in flight, to any broker — so after a leader change the
+        // next batch does not overtake one still travelling to the old leader.
+        let muted =
+            self.config.max_in_flight_requests_per_connection == 1 && self.in_flight.has_partition(batch.tp);
+        if muted
+            || waits_for_metadata
             || batch.retry_after_ms > now_ms
             || in_flight >= self.config.max_in_flight_requests_per_connection
             || !sequence_turn
@@ -180,8 +186,15 @@ impl Producer {
                 && i32::try_from(f.batch.tp.partition) == Ok(response.tp.partition)
         });
         // A response we no longer wait for (timed out, duplicated by the network) is ignored.
-        let Some(in_flight) = matches.then(|| self.in_flight.remove(response.correlation_id)).flatten()
-        else {
+        if !matches {
+            return;
+        }
+        // On Kafka's TCP connection an answer overtaking an earlier request's would mean the earlier
+        // one was lost and the connection broke. Not inferred here: this codebase's brokers answer a
+        // client's requests out of order (an acks=all produce waits in purgatory while a later request
+        // is refused at once), which Kafka's brokers never do (a connection is muted until its
+        // request is answered). A lost message is detected by `request.timeout.ms` instead.
+        let Some(in_flight) = self.in_flight.remove(response.correlation_id) else {
             return;
         };
         let outcome = match response.error {
@@ -212,7 +225,23 @@ impl Producer {
                 // too; a request cut short by the delivery timeout only fails its batch.
                 let dropped = in_flight.deadline_ms
                     < in_flight.batch.delivery_deadline_ms(self.config.delivery_timeout_ms);
+                let broker = in_flight.broker;
                 self.complete(now_ms, in_flight.batch, Err(ErrorCode::RequestTimedOut), dropped);
+                if dropped {
+                    // Kafka's `NetworkClient.handleTimedOutRequests` closes the connection: every
+                    // other request in flight on it fails too, as timed out.
+                    self.disconnect(now_ms, broker, ErrorCode::RequestTimedOut);
+                }
+            }
+        }
+    }
+
+    /// The connection to `broker` broke: its requests still in flight fail with `error`, in the order
+    /// they were sent, and are retried as their configs allow.
+    fn disconnect(&mut self, now_ms: u64, broker: BrokerId, error: ErrorCode) {
+        for correlation_id in self.in_flight.to_broker(broker) {
+            if let Some(in_flight) = self.in_flight.remove(correlation_id) {
+                self.complete(now_ms, in_flight.batch, Err(error), true);
             }
         }
     }

@@ -1,5 +1,6 @@
-//! The charts' series: records produced, acknowledged and consumed per one-second bucket, and each
-//! partition's consumer lag at every bucket's end, the newest [`MAX_CHART_BUCKETS`] buckets.
+//! The charts' series: records produced, acknowledged and consumed per one-second bucket, each
+//! partition's consumer lag at every bucket's end, and the records each partition's leader appended
+//! per bucket (so a hot partition stands out), the newest [`MAX_CHART_BUCKETS`] buckets.
 //!
 //! Lag is derived from the trace, so it needs nothing from the simulation and is the same however
 //! often views are built: the partition leader's high watermark (from its `HighWatermarkChanged`
@@ -14,7 +15,7 @@ use samsa_core::node::{BrokerId, NodeId};
 use samsa_core::replication::messages::TopicPartition;
 
 use super::describe::tp_name;
-use crate::live::protocol::{ChartsView, Series, MAX_CHART_BUCKETS};
+use crate::live::protocol::{ChartsView, Series, MAX_CHART_BUCKETS, MAX_CHART_PARTITIONS};
 use crate::scenario::Scenario;
 use crate::trace::{TraceEvent, TraceKind};
 
@@ -29,6 +30,8 @@ struct Bucket {
     acked: i64,
     consumed: i64,
     lag: Vec<i64>,
+    /// Records appended by leaders, per [`Charts::appended_partitions`] entry.
+    appended: Vec<i64>,
 }
 
 /// A consumer's position on one partition: where it starts after a (re)start, and where it is.
@@ -49,6 +52,9 @@ pub(crate) struct Charts {
     high_watermarks: BTreeMap<TopicPartition, i64>,
     /// Per partition, per consumer (keyed so a lookup needs no owned topic name).
     positions: BTreeMap<TopicPartition, BTreeMap<u32, Position>>,
+    /// The partitions of the produce rate chart, sorted (every topic's, at most
+    /// [`MAX_CHART_PARTITIONS`]); found by binary search.
+    appended_partitions: Vec<TopicPartition>,
 }
 
 impl Charts {
@@ -77,6 +83,17 @@ impl Charts {
             }
         }
         charts.partitions.sort();
+        let mut all: Vec<TopicPartition> = scenario
+            .topics
+            .iter()
+            .flat_map(|t| {
+                (0..t.partitions).map(|partition| TopicPartition { topic: t.name.clone(), partition })
+            })
+            .collect();
+        all.sort();
+        all.truncate(MAX_CHART_PARTITIONS);
+        charts.current.appended = vec![0; all.len()];
+        charts.appended_partitions = all;
         charts
     }
 
@@ -97,6 +114,14 @@ impl Charts {
                 // A restarted client is a new one: its positions start over (see `cluster`).
                 for position in self.positions.values_mut().filter_map(|p| p.get_mut(client)) {
                     position.now = position.initial;
+                }
+            }
+            // A leader's append is a producer's batch written (a follower's is the same records copied).
+            TraceKind::Appended { tp, base_offset, last_offset, as_leader: true, .. } => {
+                if let Ok(i) = self.appended_partitions.binary_search(tp) {
+                    if let Some(count) = self.current.appended.get_mut(i) {
+                        *count += last_offset.saturating_sub(*base_offset).saturating_add(1).max(0);
+                    }
                 }
             }
             TraceKind::BecameLeader { broker, tp, .. } => {
@@ -124,10 +149,14 @@ impl Charts {
         }
         let lag = self.lag_now();
         let first_gap = index.saturating_sub(MAX_CHART_BUCKETS as u64).max(self.current.index + 1);
-        let done = std::mem::replace(&mut self.current, Bucket { index, ..Bucket::default() });
+        let quiet = vec![0; self.appended_partitions.len()];
+        let done = std::mem::replace(
+            &mut self.current,
+            Bucket { index, appended: quiet.clone(), ..Bucket::default() },
+        );
         self.close(Bucket { lag: lag.clone(), ..done });
         for gap in first_gap..index {
-            self.close(Bucket { index: gap, lag: lag.clone(), ..Bucket::default() });
+            self.close(Bucket { index: gap, lag: lag.clone(), appended: quiet.clone(), ..Bucket::default() });
         }
     }
 
@@ -176,11 +205,21 @@ impl Charts {
                 points: self.closed.iter().map(|b| b.lag.get(i).copied().unwrap_or(0)).collect(),
             })
             .collect();
+        let produce_rate = self
+            .appended_partitions
+            .iter()
+            .enumerate()
+            .map(|(i, tp)| Series {
+                name: tp_name(tp),
+                points: self.closed.iter().map(|b| b.appended.get(i).copied().unwrap_or(0)).collect(),
+            })
+            .collect();
         ChartsView {
             bucket_ms: BUCKET_MS,
             start_ms: self.closed.front().map_or(0, |b| b.index * BUCKET_MS),
             throughput,
             lag,
+            produce_rate,
         }
     }
 }

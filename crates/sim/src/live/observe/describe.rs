@@ -86,6 +86,10 @@ pub(crate) fn category(kind: &TraceKind) -> EventCategory {
         | TraceKind::RecordAcked { .. }
         | TraceKind::RecordFailed { .. }
         | TraceKind::ProduceAnswered { .. } => EventCategory::Produce,
+        TraceKind::BatchSent { .. }
+        | TraceKind::ProducerIdAssigned { .. }
+        | TraceKind::FlushCompleted { .. }
+        | TraceKind::DuplicateBatch { .. } => EventCategory::Producer,
         TraceKind::RecordConsumed { .. }
         | TraceKind::ConsumeFailed { .. }
         | TraceKind::PositionReset { .. } => EventCategory::Consume,
@@ -115,7 +119,9 @@ pub(crate) fn describe(event: &TraceEvent, isr: Option<&[BrokerId]>) -> Describe
             Some(*from),
             format!("{api:?} from {from} to {to} duplicated (copy arrives at {deliver_at_ms} ms)"),
         ),
-        _ => describe_fault(event).unwrap_or_else(|| describe_replication(event, isr)),
+        _ => describe_fault(event)
+            .or_else(|| describe_producer(event))
+            .unwrap_or_else(|| describe_replication(event, isr)),
     };
     Described { category: category(&event.kind), ..line }
 }
@@ -167,6 +173,76 @@ fn describe_fault(event: &TraceEvent) -> Option<Described> {
         TraceKind::ProduceRateChanged { client, rate_per_sec } => described(Some(NodeId::Client(*client)),
             format!("client-{client} now sends {rate_per_sec} records/s"),
         ),
+        _ => return None,
+    };
+    Some(d)
+}
+
+/// The last sequence number of a batch of `record_count` records from `base_sequence`: sequences
+/// wrap from `i32::MAX` to 0 (Kafka's `DefaultRecordBatch.incrementSequence`).
+fn last_sequence(base_sequence: i32, record_count: u32) -> i64 {
+    let wrap = i64::from(i32::MAX) + 1;
+    (i64::from(base_sequence) + i64::from(record_count.max(1)) - 1).rem_euclid(wrap)
+}
+
+/// A producer's batches and idempotence: what it sent with which sequence numbers, the ids it got,
+/// its flushes, and the retried batches a leader recognised (KIP-98, KIP-360).
+fn describe_producer(event: &TraceEvent) -> Option<Described> {
+    let d = match &event.kind {
+        TraceKind::BatchSent {
+            client,
+            tp,
+            record_count,
+            size_bytes,
+            producer_id,
+            producer_epoch,
+            base_sequence,
+            attempt,
+        } => {
+            let records = if *record_count == 1 { "record" } else { "records" };
+            let mut text = format!(
+                "client-{client} sent a batch of {record_count} {records} ({size_bytes} bytes) to {}",
+                tp_name(tp)
+            );
+            if *producer_id >= 0 {
+                let last = last_sequence(*base_sequence, *record_count);
+                let _ = write!(text, " (producer id {producer_id}, seq {base_sequence}");
+                if last != i64::from(*base_sequence) {
+                    let _ = write!(text, "–{last}");
+                }
+                let _ = write!(text, ", epoch {producer_epoch})");
+            }
+            if *attempt > 0 {
+                let _ = write!(text, ", attempt {}", u64::from(*attempt) + 1);
+            }
+            described(Some(NodeId::Client(*client)), text)
+        }
+        TraceKind::ProducerIdAssigned { client, producer_id, producer_epoch, bumped: false } => described(
+            Some(NodeId::Client(*client)),
+            format!("client-{client} got producer id {producer_id}, epoch {producer_epoch} (InitProducerId)"),
+        ),
+        TraceKind::ProducerIdAssigned { client, producer_id, producer_epoch, bumped: true } => described(
+            Some(NodeId::Client(*client)),
+            format!(
+                "client-{client} bumped producer id {producer_id} to epoch {producer_epoch} and reset its \
+                 sequence numbers (KIP-360)"
+            ),
+        ),
+        TraceKind::FlushCompleted { client } => described(
+            Some(NodeId::Client(*client)),
+            format!("client-{client} flush() completed: every record sent before it has its outcome"),
+        ),
+        TraceKind::DuplicateBatch { broker, tp, producer_id, producer_epoch, base_sequence, base_offset } => {
+            described(
+                Some(NodeId::Broker(*broker)),
+                format!(
+                    "broker-{broker} recognised a retried batch of producer id {producer_id} (epoch \
+                     {producer_epoch}, seq {base_sequence}) on {} and answered with the original offset \
+                     {base_offset} instead of appending it again",
+                    tp_name(tp)
+                ),
+            )
+        }
         _ => return None,
     };
     Some(d)

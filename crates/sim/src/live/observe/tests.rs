@@ -151,8 +151,56 @@ fn network_traffic_cannot_crowd_out_the_rest_of_the_timeline() {
         timeline.push(&at(step, step, kind), None);
     }
     let view = timeline.view();
-    assert_eq!(view.len(), MAX_VIEW_EVENTS);
+    assert!(view.len() <= MAX_VIEW_EVENTS && view.len() > MAX_VIEW_EVENTS - 8, "{}", view.len());
     assert!(view.windows(2).all(|w| w[0].step <= w[1].step), "oldest first");
+    assert_eq!(view.last().map(|e| e.step), Some(11_999), "the newest events are kept");
+    // Five full rings share the view equally.
+    let categories = [
+        EventCategory::Network,
+        EventCategory::Log,
+        EventCategory::Produce,
+        EventCategory::Consume,
+        EventCategory::Fault,
+    ];
+    for category in categories {
+        let n = view.iter().filter(|e| e.category == category).count();
+        assert_eq!(n, MAX_VIEW_EVENTS / 5, "{category:?}");
+    }
+}
+
+#[test]
+fn busy_categories_cannot_push_a_quiet_one_out_of_the_view() {
+    let mut timeline = Timeline::default();
+    timeline.push(&at(1, 1, TraceKind::NodeCrashed { node: NodeId::Broker(1), power_loss: false }), None);
+    for step in 2..2_000 {
+        let batch = TraceKind::BatchSent {
+            client: 1,
+            tp: tp(0),
+            record_count: 1,
+            size_bytes: 90,
+            producer_id: -1,
+            producer_epoch: -1,
+            base_sequence: -1,
+            attempt: 0,
+        };
+        timeline.push(&at(step, step, batch), None);
+        let sent = TraceKind::RecordSent { client: 1, record_id: step, tp: tp(0) };
+        timeline.push(&at(step, step, sent), None);
+        let hw = TraceKind::HighWatermarkChanged { broker: 1, tp: tp(0), high_watermark: step as i64 };
+        timeline.push(&at(step, step, hw), None);
+        let delivered = TraceKind::MessageDelivered {
+            msg_id: step,
+            from: NodeId::Broker(2),
+            to: NodeId::Broker(3),
+            api: Api::Fetch,
+        };
+        timeline.push(&at(step, step, delivered), None);
+        let elected = TraceKind::BecameLeader { broker: 1, tp: tp(0), leader_epoch: step as i32 };
+        timeline.push(&at(step, step, elected), None);
+    }
+    let view = timeline.view();
+    assert!(view.len() <= MAX_VIEW_EVENTS);
+    assert_eq!(view[0].text, "broker-1 crashed", "the oldest, quiet event is still listed");
 }
 
 #[test]
@@ -218,4 +266,114 @@ fn charts_bucket_by_second_and_lag_follows_the_leader_and_the_consumer() {
     let view = charts.view();
     assert!(view.throughput.iter().all(|s| s.points.len() == MAX_CHART_BUCKETS));
     assert_eq!(view.start_ms, 1_000_000 - MAX_CHART_BUCKETS as u64 * 1_000);
+}
+
+#[test]
+fn producer_batches_and_idempotence_get_their_own_category_and_sentences() {
+    let line = |kind| describe(&at(1, 1, kind), None);
+    let batch = |producer_id, base_sequence, attempt| TraceKind::BatchSent {
+        client: 1,
+        tp: tp(0),
+        record_count: 12,
+        size_bytes: 480,
+        producer_id,
+        producer_epoch: if producer_id < 0 { -1 } else { 0 },
+        base_sequence,
+        attempt,
+    };
+    let retried = line(batch(1000, 24, 1));
+    assert_eq!(
+        retried.text,
+        "client-1 sent a batch of 12 records (480 bytes) to orders-0 (producer id 1000, seq 24–35, epoch 0), attempt 2"
+    );
+    assert_eq!((retried.category, retried.node), (EventCategory::Producer, Some(NodeId::Client(1))));
+    let single = line(TraceKind::BatchSent {
+        client: 1,
+        tp: tp(1),
+        record_count: 1,
+        size_bytes: 90,
+        producer_id: 3,
+        producer_epoch: 2,
+        base_sequence: 7,
+        attempt: 0,
+    });
+    assert_eq!(
+        single.text,
+        "client-1 sent a batch of 1 record (90 bytes) to orders-1 (producer id 3, seq 7, epoch 2)"
+    );
+    let plain = line(batch(-1, -1, 0));
+    assert_eq!(plain.text, "client-1 sent a batch of 12 records (480 bytes) to orders-0");
+    // Sequence numbers wrap from i32::MAX to 0 (Kafka's DefaultRecordBatch.incrementSequence).
+    let wrapped = line(batch(7, i32::MAX - 1, 0));
+    assert!(wrapped.text.contains(&format!("seq {}–9,", i32::MAX - 1)), "{}", wrapped.text);
+
+    let assigned = line(TraceKind::ProducerIdAssigned {
+        client: 1,
+        producer_id: 1000,
+        producer_epoch: 0,
+        bumped: false,
+    });
+    assert_eq!(assigned.text, "client-1 got producer id 1000, epoch 0 (InitProducerId)");
+    let bumped =
+        line(TraceKind::ProducerIdAssigned { client: 1, producer_id: 1000, producer_epoch: 1, bumped: true });
+    assert!(bumped.text.contains("to epoch 1") && bumped.text.contains("KIP-360"), "{}", bumped.text);
+    let flushed = line(TraceKind::FlushCompleted { client: 3 });
+    assert_eq!((flushed.category, flushed.node), (EventCategory::Producer, Some(NodeId::Client(3))));
+    let duplicate = line(TraceKind::DuplicateBatch {
+        broker: 2,
+        tp: tp(0),
+        producer_id: 1000,
+        producer_epoch: 0,
+        base_sequence: 24,
+        base_offset: 41,
+    });
+    assert_eq!(
+        duplicate.text,
+        "broker-2 recognised a retried batch of producer id 1000 (epoch 0, seq 24) on orders-0 and answered \
+         with the original offset 41 instead of appending it again"
+    );
+    assert_eq!((duplicate.category, duplicate.node), (EventCategory::Producer, Some(NodeId::Broker(2))));
+}
+
+#[test]
+fn the_produce_rate_chart_counts_what_leaders_append_per_partition() {
+    let mut charts = Charts::new(&scenario());
+    let appended = |broker, partition, base_offset, last_offset, as_leader| TraceKind::Appended {
+        broker,
+        tp: tp(partition),
+        base_offset,
+        last_offset,
+        leader_epoch: 0,
+        as_leader,
+    };
+    charts.observe(&at(1, 100, appended(1, 0, 0, 9, true)));
+    // A follower copying the same records is not a produce.
+    charts.observe(&at(2, 200, appended(2, 0, 0, 9, false)));
+    charts.observe(&at(3, 300, appended(2, 1, 0, 1, true)));
+    charts.observe(&at(4, 1_200, appended(1, 0, 10, 10, true)));
+    // A partition outside the scenario is ignored, not a panic.
+    charts.observe(&at(
+        5,
+        1_300,
+        TraceKind::Appended {
+            broker: 1,
+            tp: TopicPartition { topic: "other".to_owned(), partition: 0 },
+            base_offset: 0,
+            last_offset: 4,
+            leader_epoch: 0,
+            as_leader: true,
+        },
+    ));
+    charts.observe(&at(6, 3_000, TraceKind::AllHealed));
+    let view = charts.view();
+    let names: Vec<&str> = view.produce_rate.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["orders-0", "orders-1"]);
+    assert_eq!(view.produce_rate[0].points, [10, 1, 0]);
+    assert_eq!(view.produce_rate[1].points, [2, 0, 0]);
+    // Buckets stay bounded however long the run.
+    charts.observe(&at(7, 1_000_000, appended(1, 1, 11, 11, true)));
+    charts.observe(&at(8, 1_001_000, TraceKind::AllHealed));
+    let view = charts.view();
+    assert!(view.produce_rate.iter().all(|s| s.points.len() == MAX_CHART_BUCKETS));
+    assert_eq!(view.produce_rate[1].points.last(), Some(&1));
 }

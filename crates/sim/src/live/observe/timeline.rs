@@ -122,14 +122,30 @@ impl Timeline {
         }
     }
 
-    /// The newest [`MAX_VIEW_EVENTS`] kept events, oldest first.
+    /// At most [`MAX_VIEW_EVENTS`] kept events, oldest first: every category's newest, and when they
+    /// do not all fit, the busiest categories give up their oldest first — so a crash an hour ago
+    /// stays listed however many batches, appends and messages came since.
     pub(crate) fn view(&self) -> Vec<EventView> {
-        let mut all: Vec<&Entry> = self.rings.values().flatten().collect();
+        let cap = fair_share(self.rings.values().map(VecDeque::len), MAX_VIEW_EVENTS);
+        let mut all: Vec<&Entry> =
+            self.rings.values().flat_map(|ring| ring.iter().skip(ring.len().saturating_sub(cap))).collect();
         all.sort_unstable_by_key(|entry| entry.seq);
-        let skip = all.len().saturating_sub(MAX_VIEW_EVENTS);
-        all.into_iter()
-            .skip(skip)
-            .map(|entry| entry.shown.get_or_init(|| entry.kept.view()).clone())
-            .collect()
+        all.into_iter().map(|entry| entry.shown.get_or_init(|| entry.kept.view()).clone()).collect()
     }
+}
+
+/// The largest per-ring count `cap` such that taking `min(len, cap)` of every ring stays within
+/// `total` (water-filling: small rings keep everything, the big ones share what is left).
+fn fair_share(lens: impl Iterator<Item = usize>, total: usize) -> usize {
+    let mut lens: Vec<usize> = lens.collect();
+    lens.sort_unstable();
+    let mut left = total;
+    for (i, &len) in lens.iter().enumerate() {
+        let rings_left = lens.len() - i;
+        if len.saturating_mul(rings_left) > left {
+            return left / rings_left;
+        }
+        left -= len;
+    }
+    usize::MAX
 }

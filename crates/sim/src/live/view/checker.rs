@@ -74,6 +74,8 @@ pub(crate) fn checker_view(observers: &Observers, cache: &CountsCache, now: At) 
         lost: counts.lost,
         duplicated: counts.duplicated,
         out_of_order: counts.out_of_order,
+        reordered: cache.reordered_count(),
+        acked_without_offset: report.records_acked_without_offset,
         records_consumed: report.records_consumed,
         violations,
     };

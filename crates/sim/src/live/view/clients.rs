@@ -9,7 +9,11 @@ use samsa_core::replication::messages::TopicPartition;
 use super::cluster::node_state;
 use crate::engine::Simulation;
 use crate::live::observe::Observers;
-use crate::live::protocol::{ConfigEntry, ConsumerPartitionView, ConsumerView, ProducerView};
+use samsa_core::client::Producer;
+
+use crate::live::protocol::{
+    ConfigEntry, ConsumerPartitionView, ConsumerView, ProducerBatchingView, ProducerView,
+};
 use crate::scenario::Scenario;
 
 fn config_entries(entries: Vec<(&'static str, String)>) -> Vec<ConfigEntry> {
@@ -57,9 +61,30 @@ pub(crate) fn producer_views(
                 in_flight_requests: u32::try_from(in_flight).unwrap_or(u32::MAX),
                 queued_records: u32::try_from(producer.map_or(0, |p| p.queued_records())).unwrap_or(u32::MAX),
                 last_outcome: counters.and_then(|c| c.last_outcome.clone()),
+                batching: producer.map(batching_view).unwrap_or_default(),
             }
         })
         .collect()
+}
+
+/// What `producer` reports about its batches, requests and idempotence (read from the producer, so
+/// the view shows the core's own numbers and decides nothing).
+fn batching_view(producer: &Producer) -> ProducerBatchingView {
+    let stats = producer.stats();
+    let id_and_epoch = producer.producer_id_and_epoch();
+    ProducerBatchingView {
+        idempotent: producer.idempotent(),
+        producer_id: id_and_epoch.map(|(id, _)| id),
+        producer_epoch: id_and_epoch.map(|(_, epoch)| epoch),
+        batches_sent: stats.batches_sent,
+        requests_sent: stats.requests_sent,
+        batches_retried: stats.batches_retried,
+        records_per_batch: stats.records_per_batch(),
+        mean_ack_latency_ms: stats.mean_ack_latency_ms(),
+        bytes_sent: stats.bytes_sent,
+        buffered_bytes: producer.buffered_bytes(),
+        buffer_memory_bytes: producer.config().buffer_memory,
+    }
 }
 
 /// Every consumer of the scenario. Lag is the partition leader's high watermark now minus the

@@ -10,6 +10,9 @@
 //!   for a few milliseconds, and counting those would make the number flicker. Once the run is quiet
 //!   the high watermark reaches the log end and both rules agree.
 //! - **duplicated**: every extra copy of a record id below the leader's high watermark.
+//! - **reordered**: committed records that sit after a record their producer sent later (the end-of-run
+//!   checker's `records_reordered`, same rule: copies of a record already seen are skipped). Who sent
+//!   a record comes from the observers' [`RecordOwners`].
 //!
 //! Cost: the work is incremental per partition. While a partition keeps the same leader (broker,
 //! incarnation, leader epoch) and log start, and that broker acts as its leader, its log below the last
@@ -26,6 +29,7 @@ use samsa_core::replication::{Broker, Partition, Role};
 
 use super::records::{at_offset, records_in, AtOffset};
 use crate::live::observe::describe::tp_name;
+use crate::live::observe::RecordOwners;
 use crate::live::protocol::MAX_VIEW_VIOLATIONS;
 
 /// What the counts were at the last view: what [`crate::live::view::branch_counts`] reports.
@@ -116,11 +120,16 @@ struct PartitionCheck {
     duplicated: u64,
     /// The first duplicates, for the violation list.
     duplicates: Vec<Duplicate>,
+    /// Per producer, the latest-sent record committed so far (a few producers: a `Vec`, which costs
+    /// the page's wasm less than another `BTreeMap` instance).
+    latest_sent: Vec<(u32, RecordId)>,
+    /// Committed records that came after a record their producer sent later.
+    reordered: u64,
 }
 
 impl PartitionCheck {
     /// Judges the partition from scratch against `partition`, the leader's replica.
-    fn full(key: LeaderKey, partition: &Partition, acks: &[(i64, RecordId)]) -> Self {
+    fn full(key: LeaderKey, partition: &Partition, acks: &[(i64, RecordId)], owners: &RecordOwners) -> Self {
         let log = partition.log();
         let (log_end_offset, high_watermark) = (log.log_end_offset(), partition.high_watermark());
         let records = records_in(log, key.log_start_offset, log_end_offset);
@@ -134,6 +143,8 @@ impl PartitionCheck {
             committed: BTreeMap::new(),
             duplicated: 0,
             duplicates: Vec::new(),
+            latest_sent: Vec::new(),
+            reordered: 0,
         };
         for &(offset, record_id) in acks {
             let found = match records.binary_search_by_key(&offset, |(o, _)| *o) {
@@ -143,13 +154,13 @@ impl PartitionCheck {
             check.judge(offset, record_id, found);
         }
         for &(offset, record_id) in records.iter().take_while(|(o, _)| *o < high_watermark) {
-            check.commit(offset, record_id);
+            check.commit(offset, record_id, owners);
         }
         check
     }
 
     /// Brings the partition up to date with what changed since the last look.
-    fn update(&mut self, partition: &Partition, acks: &[(i64, RecordId)]) {
+    fn update(&mut self, partition: &Partition, acks: &[(i64, RecordId)], owners: &RecordOwners) {
         let log = partition.log();
         let (log_end_offset, high_watermark) = (log.log_end_offset(), partition.high_watermark());
         self.scanned_end = log_end_offset;
@@ -175,7 +186,7 @@ impl PartitionCheck {
         self.acks_done = acks.len();
         if high_watermark > self.committed_end {
             for (offset, record_id) in records_in(log, self.committed_end, high_watermark) {
-                self.commit(offset, record_id);
+                self.commit(offset, record_id, owners);
             }
             self.committed_end = high_watermark;
         }
@@ -194,12 +205,20 @@ impl PartitionCheck {
         }
     }
 
-    /// Counts a committed record, noting a second copy of its id.
-    fn commit(&mut self, offset: i64, record_id: Option<RecordId>) {
+    /// Counts a committed record, noting a second copy of its id, or a record its producer sent before
+    /// one already committed.
+    fn commit(&mut self, offset: i64, record_id: Option<RecordId>, owners: &RecordOwners) {
         let Some(record_id) = record_id else { return };
         match self.committed.get(&record_id) {
             None => {
                 self.committed.insert(record_id, offset);
+                if let Some(client) = owners.owner(record_id) {
+                    match self.latest_sent.iter_mut().find(|(c, _)| *c == client) {
+                        Some((_, latest)) if record_id < *latest => self.reordered += 1,
+                        Some((_, latest)) => *latest = record_id,
+                        None => self.latest_sent.push((client, record_id)),
+                    }
+                }
             }
             Some(&first_offset) => {
                 self.duplicated += 1;
@@ -227,6 +246,7 @@ impl CountsCache {
         tp: &TopicPartition,
         leader: Option<LeaderReplica<'_>>,
         acks: &[(i64, RecordId)],
+        owners: &RecordOwners,
     ) {
         let Some(LeaderReplica { broker, partition }) = leader else {
             self.partitions.remove(tp);
@@ -249,7 +269,7 @@ impl CountsCache {
                     && partition.log().log_end_offset() >= check.scanned_end
                     && partition.high_watermark() >= check.committed_end =>
             {
-                check.update(partition, acks);
+                check.update(partition, acks, owners);
             }
             _ => {
                 if let Some(old) = self.partitions.get(tp) {
@@ -268,7 +288,7 @@ impl CountsCache {
                         retired.extend(below);
                     }
                 }
-                self.partitions.insert(tp.clone(), PartitionCheck::full(key, partition, acks));
+                self.partitions.insert(tp.clone(), PartitionCheck::full(key, partition, acks, owners));
             }
         }
     }
@@ -315,6 +335,11 @@ impl CountsCache {
     /// Extra copies, all partitions.
     pub(crate) fn duplicated_count(&self) -> u64 {
         self.partitions.values().map(|check| check.duplicated).sum()
+    }
+
+    /// Committed records out of their producer's send order, all partitions with a readable leader.
+    pub(crate) fn reordered_count(&self) -> u64 {
+        self.partitions.values().map(|check| check.reordered).sum()
     }
 
     /// The first duplicates per partition.

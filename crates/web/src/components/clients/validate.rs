@@ -32,8 +32,13 @@ pub fn check(kind: ClientKind, current: &[ConfigEntry], name: &str, value: &str)
         ClientKind::Producer => {
             let mut config = ProducerConfig::default();
             // The current values came from the worker, which built the client from them; names the
-            // core does not know (read-only extras in the view) are skipped, not errors.
-            for entry in current.iter().filter(|e| kind.knows(&e.name)) {
+            // core does not know (read-only extras in the view) are skipped, not errors. So is
+            // `enable.idempotence`: the view shows the value the producer runs with, which cannot tell
+            // Kafka's default (quietly off on a conflict) from a `true` the user set (an error on a
+            // conflict, KAFKA-13673); replaying it as set would refuse e.g. `acks=1` on a default
+            // producer. The worker, which knows, still refuses a conflict with an explicit `true`.
+            let replayed = |e: &&ConfigEntry| kind.knows(&e.name) && e.name != "enable.idempotence";
+            for entry in current.iter().filter(replayed) {
                 let _ = config.set(&entry.name, &entry.value);
             }
             config.set(name, value).map_err(|e| e.to_string())?;
@@ -81,6 +86,30 @@ mod tests {
         assert!(check(ClientKind::Producer, &current, "delivery.timeout.ms", "40000").is_ok());
         let err = check(ClientKind::Producer, &current, "delivery.timeout.ms", "1000").unwrap_err();
         assert!(err.contains("delivery.timeout.ms should be equal to or larger than"), "{err}");
+    }
+
+    #[test]
+    fn idempotence_conflicts_show_kafkas_sentence_only_when_idempotence_is_asked_for() {
+        // As the view shows a default producer: idempotence on (Kafka's default), acks=all.
+        let current =
+            [entry("acks", "all"), entry("retries", "2147483647"), entry("enable.idempotence", "true")];
+        assert!(
+            check(ClientKind::Producer, &current, "acks", "1").is_ok(),
+            "the default quietly turns idempotence off for acks=1"
+        );
+        let with_acks_1 =
+            [entry("acks", "1"), entry("retries", "2147483647"), entry("enable.idempotence", "false")];
+        let err = check(ClientKind::Producer, &with_acks_1, "enable.idempotence", "true").unwrap_err();
+        assert!(err.contains("Must set acks to all in order to use the idempotent producer"), "{err}");
+        let err = check(ClientKind::Producer, &current, "max.in.flight.requests.per.connection", "6");
+        assert!(err.is_ok(), "a conflicting in-flight turns the default off: {err:?}");
+        let err = check(ClientKind::Producer, &[], "enable.idempotence", "maybe").unwrap_err();
+        assert!(err.contains("enable.idempotence"), "{err}");
+        for (name, value) in [("linger.ms", "10"), ("batch.size", "32768"), ("compression.type", "zstd")] {
+            assert!(check(ClientKind::Producer, &current, name, value).is_ok(), "{name}={value}");
+        }
+        let err = check(ClientKind::Producer, &current, "compression.type", "brotli").unwrap_err();
+        assert!(err.contains("compression.type"), "{err}");
     }
 
     #[test]

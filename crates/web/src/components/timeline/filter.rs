@@ -12,11 +12,12 @@ use samsa_sim::live::protocol::{EventCategory, EventView};
 pub const MAX_TIMELINE_ROWS: usize = 30;
 
 /// Every category, in the order the checkboxes show them.
-pub const CATEGORIES: [EventCategory; 7] = [
+pub const CATEGORIES: [EventCategory; 8] = [
     EventCategory::Fault,
     EventCategory::Cluster,
     EventCategory::Log,
     EventCategory::Produce,
+    EventCategory::Producer,
     EventCategory::Consume,
     EventCategory::Network,
     EventCategory::Checker,
@@ -34,6 +35,7 @@ pub fn category_name(category: EventCategory) -> &'static str {
         EventCategory::Cluster => "Cluster",
         EventCategory::Log => "Log",
         EventCategory::Produce => "Produce",
+        EventCategory::Producer => "Producer",
         EventCategory::Consume => "Consume",
         EventCategory::Network => "Network",
         EventCategory::Checker => "Checker",
