@@ -6,57 +6,17 @@ use samsa_core::client::{record_id_of, ClientEvent, Producer, ProducerConfig, Se
 use samsa_core::node::{Node, NodeId};
 use samsa_core::partitioner::{murmur2, to_positive};
 use samsa_core::record_batch::RecordBatch;
-use samsa_core::replication::messages::{
-    Acks, Message, PartitionState, ProduceRequest, ProduceResponse, TopicPartition,
-};
+use samsa_core::replication::messages::{Acks, Message, PartitionState, TopicPartition};
 use samsa_core::ErrorCode;
 
 mod client_support;
 
-use client_support::{leader_state, metadata_request, split};
+use client_support::{
+    leader_state, metadata_request, produce_requests, producer_with_metadata, respond, split,
+};
 
 fn tp(topic: &str, partition: i32) -> TopicPartition {
     TopicPartition { topic: topic.into(), partition }
-}
-
-fn produce_requests(sends: &[(NodeId, Message)]) -> Vec<(NodeId, ProduceRequest)> {
-    sends
-        .iter()
-        .filter_map(|(to, m)| match m {
-            Message::Produce(r) => Some((*to, r.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
-/// A producer that has asked broker 1 for metadata at t=0 and learned `partitions` at t=10.
-fn producer_with_metadata(config: ProducerConfig, partitions: Vec<PartitionState>) -> Producer {
-    let mut producer = Producer::new(7, config, vec![1]).unwrap();
-    assert_eq!(producer.next_tick_ms(), Some(0), "the first metadata request is due at once");
-    producer.on_tick(0);
-    let (sends, _) = split(producer.take_effects());
-    let (to, correlation_id) = metadata_request(&sends).expect("metadata request at start");
-    assert_eq!(to, NodeId::Broker(1), "the bootstrap broker is asked first");
-    producer.on_message(10, to, Message::MetadataResponse { correlation_id, partitions });
-    producer
-}
-
-fn respond(
-    producer: &mut Producer,
-    now_ms: u64,
-    to: NodeId,
-    request: &ProduceRequest,
-    error: ErrorCode,
-    base_offset: i64,
-) {
-    let response = ProduceResponse {
-        correlation_id: request.correlation_id,
-        tp: request.tp.clone(),
-        error,
-        base_offset,
-        log_start_offset: 0,
-    };
-    producer.on_message(now_ms, to, Message::ProduceResponse(response));
 }
 
 /// The events without `BatchSent`, for tests about records.

@@ -3,57 +3,17 @@
 //! without idempotence.
 
 use samsa_core::client::{record_id_of, ClientEvent, Producer, ProducerConfig};
-use samsa_core::node::{Node, NodeId};
+use samsa_core::node::Node;
 use samsa_core::record_batch::{Compression, RecordBatch};
-use samsa_core::replication::messages::{
-    Acks, Message, PartitionState, ProduceRequest, ProduceResponse, TopicPartition,
-};
+use samsa_core::replication::messages::{Acks, TopicPartition};
 use samsa_core::ErrorCode;
 
 mod client_support;
 
-use client_support::{leader_state, metadata_request, split};
+use client_support::{leader_state, produce_requests, producer_with_metadata, respond, split};
 
 fn tp(topic: &str, partition: i32) -> TopicPartition {
     TopicPartition { topic: topic.into(), partition }
-}
-
-fn produce_requests(sends: &[(NodeId, Message)]) -> Vec<(NodeId, ProduceRequest)> {
-    sends
-        .iter()
-        .filter_map(|(to, m)| match m {
-            Message::Produce(r) => Some((*to, r.clone())),
-            _ => None,
-        })
-        .collect()
-}
-
-/// A producer (idempotence off unless the config says otherwise) that learned `partitions` at t=10.
-fn producer_with_metadata(config: ProducerConfig, partitions: Vec<PartitionState>) -> Producer {
-    let mut producer = Producer::new(7, config, vec![1]).unwrap();
-    producer.on_tick(0);
-    let (sends, _) = split(producer.take_effects());
-    let (to, correlation_id) = metadata_request(&sends).expect("metadata request at start");
-    producer.on_message(10, to, Message::MetadataResponse { correlation_id, partitions });
-    producer
-}
-
-fn respond(
-    producer: &mut Producer,
-    now_ms: u64,
-    to: NodeId,
-    request: &ProduceRequest,
-    error: ErrorCode,
-    base_offset: i64,
-) {
-    let response = ProduceResponse {
-        correlation_id: request.correlation_id,
-        tp: request.tp.clone(),
-        error,
-        base_offset,
-        log_start_offset: 0,
-    };
-    producer.on_message(now_ms, to, Message::ProduceResponse(response));
 }
 
 fn config() -> ProducerConfig {

@@ -7,28 +7,18 @@ use samsa_core::node::{Node, NodeId};
 use samsa_core::partitioner::{murmur2, to_positive};
 use samsa_core::record_batch::RecordBatch;
 use samsa_core::replication::messages::{
-    InitProducerIdRequest, InitProducerIdResponse, Message, ProduceRequest, ProduceResponse, TopicPartition,
+    InitProducerIdRequest, InitProducerIdResponse, Message, ProduceRequest, TopicPartition,
 };
 use samsa_core::ErrorCode;
 
 mod client_support;
 
-use client_support::{leader_state, metadata_request, split};
+use client_support::{leader_state, metadata_request, produce_requests, respond, split};
 
 const PRODUCER_ID: i64 = 4000;
 
 fn tp(partition: i32) -> TopicPartition {
     TopicPartition { topic: "t".into(), partition }
-}
-
-fn produce_requests(sends: &[(NodeId, Message)]) -> Vec<(NodeId, ProduceRequest)> {
-    sends
-        .iter()
-        .filter_map(|(to, m)| match m {
-            Message::Produce(r) => Some((*to, r.clone())),
-            _ => None,
-        })
-        .collect()
 }
 
 fn init_request(sends: &[(NodeId, Message)]) -> Option<(NodeId, InitProducerIdRequest)> {
@@ -48,24 +38,6 @@ fn header(request: &ProduceRequest) -> (i64, i16, i32, Vec<u64>) {
 fn config() -> ProducerConfig {
     // Kafka's defaults (idempotence on, retries 2147483647), without lingering.
     ProducerConfig { linger_ms: 0, ..ProducerConfig::default() }
-}
-
-fn respond(
-    producer: &mut Producer,
-    now_ms: u64,
-    to: NodeId,
-    request: &ProduceRequest,
-    error: ErrorCode,
-    base_offset: i64,
-) {
-    let response = ProduceResponse {
-        correlation_id: request.correlation_id,
-        tp: request.tp.clone(),
-        error,
-        base_offset,
-        log_start_offset: 0,
-    };
-    producer.on_message(now_ms, to, Message::ProduceResponse(response));
 }
 
 fn init_response(correlation_id: u64, error: ErrorCode, producer_id: i64) -> Message {

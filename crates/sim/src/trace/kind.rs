@@ -1,14 +1,15 @@
 //! What a trace line says happened: [`TraceKind`], with [`Api`] and [`DropReason`], and the mirrors of
-//! samsa-core's [`ReplicationEvent`] and [`ClientEvent`] (samsa-core has no serde).
+//! samsa-core's `ReplicationEvent` and `ClientEvent` (samsa-core has no serde; the conversions are in
+//! `from_core`).
 
-use samsa_core::client::ClientEvent;
 use samsa_core::node::{BrokerId, NodeId};
-use samsa_core::replication::events::ReplicationEvent;
 use samsa_core::replication::messages::{Message, TopicPartition};
 use samsa_core::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 use super::ids::{error_code, node_id, topic_partition};
+
+mod from_core;
 
 /// Which API a message belongs to (Kafka's request names), so the trace says what travelled without
 /// copying the payload.
@@ -321,7 +322,7 @@ pub enum TraceKind {
         /// The producer's explanation.
         reason: String,
     },
-    /// [`ReplicationEvent::Appended`].
+    /// [`ReplicationEvent::Appended`](samsa_core::replication::events::ReplicationEvent::Appended).
     Appended {
         /// Where.
         broker: BrokerId,
@@ -337,7 +338,7 @@ pub enum TraceKind {
         /// As leader or as follower.
         as_leader: bool,
     },
-    /// [`ReplicationEvent::HighWatermarkChanged`].
+    /// [`ReplicationEvent::HighWatermarkChanged`](samsa_core::replication::events::ReplicationEvent::HighWatermarkChanged).
     HighWatermarkChanged {
         /// Where.
         broker: BrokerId,
@@ -347,7 +348,7 @@ pub enum TraceKind {
         /// The new high watermark.
         high_watermark: i64,
     },
-    /// [`ReplicationEvent::Truncated`].
+    /// [`ReplicationEvent::Truncated`](samsa_core::replication::events::ReplicationEvent::Truncated).
     Truncated {
         /// Where.
         broker: BrokerId,
@@ -359,7 +360,7 @@ pub enum TraceKind {
         /// Log end offset after.
         to_offset: i64,
     },
-    /// [`ReplicationEvent::BecameLeader`].
+    /// [`ReplicationEvent::BecameLeader`](samsa_core::replication::events::ReplicationEvent::BecameLeader).
     BecameLeader {
         /// Where.
         broker: BrokerId,
@@ -369,7 +370,7 @@ pub enum TraceKind {
         /// The new epoch.
         leader_epoch: i32,
     },
-    /// [`ReplicationEvent::BecameFollower`].
+    /// [`ReplicationEvent::BecameFollower`](samsa_core::replication::events::ReplicationEvent::BecameFollower).
     BecameFollower {
         /// Where.
         broker: BrokerId,
@@ -381,7 +382,7 @@ pub enum TraceKind {
         /// The epoch.
         leader_epoch: i32,
     },
-    /// [`ReplicationEvent::LeaderElected`].
+    /// [`ReplicationEvent::LeaderElected`](samsa_core::replication::events::ReplicationEvent::LeaderElected).
     LeaderElected {
         /// Which partition.
         #[serde(with = "topic_partition")]
@@ -393,7 +394,7 @@ pub enum TraceKind {
         /// From outside the ISR.
         unclean: bool,
     },
-    /// [`ReplicationEvent::IsrChanged`].
+    /// [`ReplicationEvent::IsrChanged`](samsa_core::replication::events::ReplicationEvent::IsrChanged).
     IsrChanged {
         /// Which partition.
         #[serde(with = "topic_partition")]
@@ -403,17 +404,17 @@ pub enum TraceKind {
         /// The new partition epoch.
         partition_epoch: i32,
     },
-    /// [`ReplicationEvent::BrokerFenced`].
+    /// [`ReplicationEvent::BrokerFenced`](samsa_core::replication::events::ReplicationEvent::BrokerFenced).
     BrokerFenced {
         /// Which broker.
         broker: BrokerId,
     },
-    /// [`ReplicationEvent::BrokerUnfenced`].
+    /// [`ReplicationEvent::BrokerUnfenced`](samsa_core::replication::events::ReplicationEvent::BrokerUnfenced).
     BrokerUnfenced {
         /// Which broker.
         broker: BrokerId,
     },
-    /// [`ReplicationEvent::DuplicateBatch`].
+    /// [`ReplicationEvent::DuplicateBatch`](samsa_core::replication::events::ReplicationEvent::DuplicateBatch).
     DuplicateBatch {
         /// The leader.
         broker: BrokerId,
@@ -429,7 +430,7 @@ pub enum TraceKind {
         /// Where the original was written.
         base_offset: i64,
     },
-    /// [`ReplicationEvent::ProduceAnswered`].
+    /// [`ReplicationEvent::ProduceAnswered`](samsa_core::replication::events::ReplicationEvent::ProduceAnswered).
     ProduceAnswered {
         /// The leader.
         broker: BrokerId,
@@ -442,7 +443,7 @@ pub enum TraceKind {
         /// Base offset on success.
         base_offset: i64,
     },
-    /// [`ReplicationEvent::DelayedRequestLimitReached`].
+    /// [`ReplicationEvent::DelayedRequestLimitReached`](samsa_core::replication::events::ReplicationEvent::DelayedRequestLimitReached).
     DelayedRequestLimitReached {
         /// Where.
         broker: BrokerId,
@@ -454,7 +455,7 @@ pub enum TraceKind {
         /// The limit that was hit.
         limit: u64,
     },
-    /// [`ClientEvent::RecordSent`].
+    /// [`ClientEvent::RecordSent`](samsa_core::client::ClientEvent::RecordSent).
     RecordSent {
         /// The client.
         client: u32,
@@ -464,7 +465,7 @@ pub enum TraceKind {
         #[serde(with = "topic_partition")]
         tp: TopicPartition,
     },
-    /// [`ClientEvent::BatchSent`].
+    /// [`ClientEvent::BatchSent`](samsa_core::client::ClientEvent::BatchSent).
     BatchSent {
         /// The client.
         client: u32,
@@ -484,7 +485,7 @@ pub enum TraceKind {
         /// 0 for the first send, then retries.
         attempt: u32,
     },
-    /// [`ClientEvent::ProducerIdAssigned`].
+    /// [`ClientEvent::ProducerIdAssigned`](samsa_core::client::ClientEvent::ProducerIdAssigned).
     ProducerIdAssigned {
         /// The client.
         client: u32,
@@ -495,12 +496,12 @@ pub enum TraceKind {
         /// An epoch bump (KIP-360) rather than a new id.
         bumped: bool,
     },
-    /// [`ClientEvent::FlushCompleted`].
+    /// [`ClientEvent::FlushCompleted`](samsa_core::client::ClientEvent::FlushCompleted).
     FlushCompleted {
         /// The client.
         client: u32,
     },
-    /// [`ClientEvent::RecordAcked`].
+    /// [`ClientEvent::RecordAcked`](samsa_core::client::ClientEvent::RecordAcked).
     RecordAcked {
         /// The client.
         client: u32,
@@ -512,7 +513,7 @@ pub enum TraceKind {
         /// Its offset.
         offset: i64,
     },
-    /// [`ClientEvent::RecordFailed`].
+    /// [`ClientEvent::RecordFailed`](samsa_core::client::ClientEvent::RecordFailed).
     RecordFailed {
         /// The client.
         client: u32,
@@ -525,7 +526,7 @@ pub enum TraceKind {
         #[serde(with = "error_code")]
         error: ErrorCode,
     },
-    /// [`ClientEvent::RecordConsumed`].
+    /// [`ClientEvent::RecordConsumed`](samsa_core::client::ClientEvent::RecordConsumed).
     RecordConsumed {
         /// The client.
         client: u32,
@@ -539,7 +540,7 @@ pub enum TraceKind {
         /// The high watermark reported with it.
         high_watermark: i64,
     },
-    /// [`ClientEvent::ConsumeFailed`].
+    /// [`ClientEvent::ConsumeFailed`](samsa_core::client::ClientEvent::ConsumeFailed).
     ConsumeFailed {
         /// The client.
         client: u32,
@@ -551,7 +552,7 @@ pub enum TraceKind {
         /// What went wrong, as the core's `ConsumeError` prints it.
         error: String,
     },
-    /// [`ClientEvent::PositionReset`].
+    /// [`ClientEvent::PositionReset`](samsa_core::client::ClientEvent::PositionReset).
     PositionReset {
         /// The client.
         client: u32,
@@ -571,108 +572,4 @@ pub enum TraceKind {
         /// What was violated.
         message: String,
     },
-}
-
-impl From<ReplicationEvent> for TraceKind {
-    fn from(event: ReplicationEvent) -> Self {
-        match event {
-            ReplicationEvent::Appended { broker, tp, base_offset, last_offset, leader_epoch, as_leader } => {
-                TraceKind::Appended { broker, tp, base_offset, last_offset, leader_epoch, as_leader }
-            }
-            ReplicationEvent::HighWatermarkChanged { broker, tp, high_watermark } => {
-                TraceKind::HighWatermarkChanged { broker, tp, high_watermark }
-            }
-            ReplicationEvent::Truncated { broker, tp, from_offset, to_offset } => {
-                TraceKind::Truncated { broker, tp, from_offset, to_offset }
-            }
-            ReplicationEvent::BecameLeader { broker, tp, leader_epoch } => {
-                TraceKind::BecameLeader { broker, tp, leader_epoch }
-            }
-            ReplicationEvent::BecameFollower { broker, tp, leader, leader_epoch } => {
-                TraceKind::BecameFollower { broker, tp, leader, leader_epoch }
-            }
-            ReplicationEvent::LeaderElected { tp, leader, leader_epoch, unclean } => {
-                TraceKind::LeaderElected { tp, leader, leader_epoch, unclean }
-            }
-            ReplicationEvent::IsrChanged { tp, isr, partition_epoch } => {
-                TraceKind::IsrChanged { tp, isr, partition_epoch }
-            }
-            ReplicationEvent::BrokerFenced { broker } => TraceKind::BrokerFenced { broker },
-            ReplicationEvent::BrokerUnfenced { broker } => TraceKind::BrokerUnfenced { broker },
-            ReplicationEvent::DuplicateBatch {
-                broker,
-                tp,
-                producer_id,
-                producer_epoch,
-                base_sequence,
-                base_offset,
-            } => TraceKind::DuplicateBatch {
-                broker,
-                tp,
-                producer_id,
-                producer_epoch,
-                base_sequence,
-                base_offset,
-            },
-            ReplicationEvent::ProduceAnswered { broker, tp, error, base_offset } => {
-                TraceKind::ProduceAnswered { broker, tp, error, base_offset }
-            }
-            ReplicationEvent::DelayedRequestLimitReached { broker, tp, purgatory, limit } => {
-                TraceKind::DelayedRequestLimitReached {
-                    broker,
-                    tp,
-                    purgatory: purgatory.to_owned(),
-                    limit: limit as u64,
-                }
-            }
-        }
-    }
-}
-
-impl From<ClientEvent> for TraceKind {
-    fn from(event: ClientEvent) -> Self {
-        match event {
-            ClientEvent::RecordSent { client, record_id, tp } => {
-                TraceKind::RecordSent { client, record_id, tp }
-            }
-            ClientEvent::BatchSent {
-                client,
-                tp,
-                record_count,
-                size_bytes,
-                producer_id,
-                producer_epoch,
-                base_sequence,
-                attempt,
-            } => TraceKind::BatchSent {
-                client,
-                tp,
-                record_count,
-                size_bytes,
-                producer_id,
-                producer_epoch,
-                base_sequence,
-                attempt,
-            },
-            ClientEvent::ProducerIdAssigned { client, producer_id, producer_epoch, bumped } => {
-                TraceKind::ProducerIdAssigned { client, producer_id, producer_epoch, bumped }
-            }
-            ClientEvent::FlushCompleted { client } => TraceKind::FlushCompleted { client },
-            ClientEvent::RecordAcked { client, record_id, tp, offset } => {
-                TraceKind::RecordAcked { client, record_id, tp, offset }
-            }
-            ClientEvent::RecordFailed { client, record_id, tp, error } => {
-                TraceKind::RecordFailed { client, record_id, tp, error }
-            }
-            ClientEvent::RecordConsumed { client, tp, offset, record_id, high_watermark } => {
-                TraceKind::RecordConsumed { client, tp, offset, record_id, high_watermark }
-            }
-            ClientEvent::ConsumeFailed { client, tp, offset, error } => {
-                TraceKind::ConsumeFailed { client, tp, offset, error: error.to_string() }
-            }
-            ClientEvent::PositionReset { client, tp, from_offset, to_offset } => {
-                TraceKind::PositionReset { client, tp, from_offset, to_offset }
-            }
-        }
-    }
 }
