@@ -24,7 +24,7 @@ mod duplicates;
 pub mod final_state;
 mod fire_and_forget;
 mod high_watermark;
-mod paged;
+pub(crate) mod paged;
 mod reordered;
 pub mod report;
 

@@ -12,6 +12,7 @@
 //! - `charts` — throughput, lag and per-partition produce rate buckets.
 //! - `owners` — which producer sent each record (for the live reorder count).
 
+mod acks;
 mod charts;
 mod clients;
 pub(crate) mod describe;
@@ -21,10 +22,10 @@ mod timeline;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use samsa_core::client::RecordId;
 use samsa_core::node::BrokerId;
 use samsa_core::replication::messages::TopicPartition;
 
+pub(crate) use acks::Acks;
 pub use charts::BUCKET_MS;
 pub(crate) use clients::ClientCounters;
 pub(crate) use owners::RecordOwners;
@@ -50,7 +51,7 @@ pub struct Observers {
     isr: BTreeMap<TopicPartition, Vec<BrokerId>>,
     /// Per partition, every first ack with an offset, in arrival order: what the live loss count
     /// compares with the logs (incrementally, from where it last stopped).
-    acks: BTreeMap<TopicPartition, Vec<(i64, RecordId)>>,
+    acks: acks::AckLog,
     /// Which producer sent each record.
     owners: RecordOwners,
     /// What [`crate::live::view::build_view`] worked out last time, so the next view only looks at what
@@ -71,7 +72,7 @@ impl Observers {
             clients: BTreeMap::new(),
             charts: charts::Charts::new(scenario),
             isr: BTreeMap::new(),
-            acks: BTreeMap::new(),
+            acks: acks::AckLog::default(),
             owners: RecordOwners::new(LIVE_MAX_TRACKED_RECORDS),
             counts: RefCell::new(CountsCache::default()),
         }
@@ -85,12 +86,7 @@ impl Observers {
         if let TraceKind::RecordAcked { tp, offset, record_id, .. } = &event.kind {
             // Only the first ack of a record counts (the checker's rule), and only one with an offset.
             if self.checker.records_acked() > acked_before {
-                match self.acks.get_mut(tp) {
-                    Some(acks) => acks.push((*offset, *record_id)),
-                    None => {
-                        self.acks.insert(tp.clone(), vec![(*offset, *record_id)]);
-                    }
-                }
+                self.acks.push(tp, *offset, *record_id);
             }
         }
         let isr = match &event.kind {
@@ -137,8 +133,8 @@ impl Observers {
     }
 
     /// The acks with an offset of `tp`, in arrival order.
-    pub(crate) fn acks_of(&self, tp: &TopicPartition) -> &[(i64, RecordId)] {
-        self.acks.get(tp).map_or(&[], Vec::as_slice)
+    pub(crate) fn acks_of(&self, tp: &TopicPartition) -> Acks<'_> {
+        self.acks.of(tp)
     }
 
     /// Which producer sent each record.

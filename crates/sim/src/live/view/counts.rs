@@ -29,7 +29,7 @@ use samsa_core::replication::{Broker, Partition, Role};
 
 use super::records::{at_offset, records_in, AtOffset};
 use crate::live::observe::describe::tp_name;
-use crate::live::observe::RecordOwners;
+use crate::live::observe::{Acks, RecordOwners};
 use crate::live::protocol::MAX_VIEW_VIOLATIONS;
 
 /// What the counts were at the last view: what [`crate::live::view::branch_counts`] reports.
@@ -129,7 +129,7 @@ struct PartitionCheck {
 
 impl PartitionCheck {
     /// Judges the partition from scratch against `partition`, the leader's replica.
-    fn full(key: LeaderKey, partition: &Partition, acks: &[(i64, RecordId)], owners: &RecordOwners) -> Self {
+    fn full(key: LeaderKey, partition: &Partition, acks: Acks<'_>, owners: &RecordOwners) -> Self {
         let log = partition.log();
         let (log_end_offset, high_watermark) = (log.log_end_offset(), partition.high_watermark());
         let records = records_in(log, key.log_start_offset, log_end_offset);
@@ -146,7 +146,7 @@ impl PartitionCheck {
             latest_sent: Vec::new(),
             reordered: 0,
         };
-        for &(offset, record_id) in acks {
+        for (offset, record_id) in acks.since(0) {
             let found = match records.binary_search_by_key(&offset, |(o, _)| *o) {
                 Ok(index) => AtOffset::Record(records[index].1),
                 Err(_) => AtOffset::Nothing,
@@ -160,7 +160,7 @@ impl PartitionCheck {
     }
 
     /// Brings the partition up to date with what changed since the last look.
-    fn update(&mut self, partition: &Partition, acks: &[(i64, RecordId)], owners: &RecordOwners) {
+    fn update(&mut self, partition: &Partition, acks: Acks<'_>, owners: &RecordOwners) {
         let log = partition.log();
         let (log_end_offset, high_watermark) = (log.log_end_offset(), partition.high_watermark());
         self.scanned_end = log_end_offset;
@@ -175,7 +175,7 @@ impl PartitionCheck {
                 self.judge(offset, record_id, found);
             }
         }
-        for &(offset, record_id) in acks.get(self.acks_done..).unwrap_or_default() {
+        for (offset, record_id) in acks.since(self.acks_done) {
             let found = if offset >= self.key.log_start_offset && offset < log_end_offset {
                 at_offset(log, offset)
             } else {
@@ -245,7 +245,7 @@ impl CountsCache {
         &mut self,
         tp: &TopicPartition,
         leader: Option<LeaderReplica<'_>>,
-        acks: &[(i64, RecordId)],
+        acks: Acks<'_>,
         owners: &RecordOwners,
     ) {
         let Some(LeaderReplica { broker, partition }) = leader else {
