@@ -8,6 +8,7 @@
 //! ## Map
 //! - [`client`] — producer and consumer logic as sans-IO nodes.
 //! - [`config`] — what every config set shares: `ConfigException`-worded errors, `ConfigDef` parsers.
+//! - [`group`] — consumer groups: the classic group protocol's messages, the consumer protocol, assignors.
 //! - [`error`] — Kafka's error codes by their protocol names (`NOT_ENOUGH_REPLICAS`, `MESSAGE_TOO_LARGE`, …).
 //! - [`record_batch`] — record batch format v2 (magic 2): encode, decode, CRC32C, lz4, header patching.
 //! - [`log`] — a partition log: offsets, segments, retention, compaction, `offsets_for_times`, over a
@@ -36,6 +37,7 @@ extern crate std;
 pub mod client;
 pub mod config;
 pub mod error;
+pub mod group;
 pub mod log;
 pub mod node;
 pub mod partitioner;

@@ -281,10 +281,11 @@ fn consumer_configs_use_kafka_names() {
     let mut config = ConsumerConfig::default();
     assert_eq!(config.get("fetch.max.wait.ms").as_deref(), Some("500"));
     assert_eq!(config.get("fetch.max.bytes").as_deref(), Some("52428800"));
-    let err = config.set("auto.offset.reset", "latest").unwrap_err();
+    assert_eq!(config.get("auto.offset.reset").as_deref(), Some("latest"), "Kafka's default");
+    let err = config.set("auto.offset.reset", "newest").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "Invalid value latest for configuration auto.offset.reset: String must be one of: earliest, none"
+        "Invalid value newest for configuration auto.offset.reset: String must be one of: latest, earliest, none"
     );
     let err = config.set("fetch.max.wait.ms", "-1").unwrap_err();
     assert_eq!(

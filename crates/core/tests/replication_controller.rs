@@ -171,6 +171,7 @@ fn fetch_checks_the_leader_epoch_and_the_role() {
             current_leader_epoch,
             max_wait_ms: 0,
             max_bytes: 1 << 20,
+            min_bytes: 1,
         };
         cluster.client_inbox.clear();
         cluster.send(to, Message::Fetch(request));

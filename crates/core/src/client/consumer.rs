@@ -103,7 +103,8 @@ impl Consumer {
                 // OFFSET_OUT_OF_RANGE with its log start offset, and the reset moves there (Kafka asks
                 // ListOffsets instead, which samsa does not model yet).
                 position: match self.config.auto_offset_reset {
-                    AutoOffsetReset::Earliest => Some(0),
+                    // CONTRACT: `latest` is the group helper's to implement with ListOffsets.
+                    AutoOffsetReset::Earliest | AutoOffsetReset::Latest => Some(0),
                     AutoOffsetReset::None => None,
                 },
                 high_watermark: -1,
@@ -202,6 +203,7 @@ impl Consumer {
                 current_leader_epoch,
                 max_wait_ms: self.config.fetch_max_wait_ms,
                 max_bytes,
+                min_bytes: self.config.fetch_min_bytes,
             };
             self.in_flight.insert(correlation_id, FetchInFlight { tp, broker, fetch_offset, deadline_ms });
             self.effects.push(Effect::Send { to: NodeId::Broker(broker), message: Message::Fetch(request) });
@@ -278,7 +280,7 @@ impl Consumer {
             return;
         };
         let event = match self.config.auto_offset_reset {
-            AutoOffsetReset::Earliest => {
+            AutoOffsetReset::Earliest | AutoOffsetReset::Latest => {
                 let to_offset = response.log_start_offset.max(0);
                 let from_offset = state.position.replace(to_offset);
                 // A leader that gives no log start offset would send us to 0 again: back off.

@@ -1,5 +1,7 @@
 //! What clients observe, as values: the checker compares these with the brokers' logs.
 
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::fmt;
 
 use crate::error::ErrorCode;
@@ -115,6 +117,130 @@ pub enum ClientEvent {
         /// The new position.
         to_offset: i64,
     },
+    /// JoinGroup succeeded: the consumer is a member of generation `generation_id`.
+    GroupJoined {
+        /// The client.
+        client: u32,
+        /// The `group.id`.
+        group_id: String,
+        /// The member id the coordinator gave.
+        member_id: String,
+        /// The generation joined.
+        generation_id: i32,
+        /// Whether this member is the leader (it runs the assignor).
+        leader: bool,
+        /// The assignor the group chose.
+        protocol: Option<String>,
+    },
+    /// `onPartitionsAssigned`: after SyncGroup the consumer owns `owned`, of which `added` are new.
+    PartitionsAssigned {
+        /// The client.
+        client: u32,
+        /// The `group.id`.
+        group_id: String,
+        /// The generation of the assignment.
+        generation_id: i32,
+        /// Newly assigned partitions.
+        added: Vec<TopicPartition>,
+        /// Every partition the consumer owns now.
+        owned: Vec<TopicPartition>,
+    },
+    /// `onPartitionsRevoked`: the consumer gives partitions up while still a member (eager: all of them
+    /// before rejoining; cooperative: only those moving to another member, KIP-429). The application
+    /// may still commit their offsets.
+    PartitionsRevoked {
+        /// The client.
+        client: u32,
+        /// The `group.id`.
+        group_id: String,
+        /// The generation they were owned in.
+        generation_id: i32,
+        /// The partitions.
+        partitions: Vec<TopicPartition>,
+    },
+    /// `onPartitionsLost`: the consumer found it is no longer a member (session timeout, poll timeout,
+    /// fenced); its partitions may already belong to others, so nothing can be committed for them.
+    PartitionsLost {
+        /// The client.
+        client: u32,
+        /// The `group.id`.
+        group_id: String,
+        /// The generation they were owned in.
+        generation_id: i32,
+        /// The partitions.
+        partitions: Vec<TopicPartition>,
+    },
+    /// The coordinator stored a commit of `offsets` (each the *next* offset to read).
+    OffsetsCommitted {
+        /// The client.
+        client: u32,
+        /// The `group.id`.
+        group_id: String,
+        /// The generation the commit was made in (-1 for a consumer without a group membership).
+        generation_id: i32,
+        /// The committed offsets.
+        offsets: Vec<(TopicPartition, i64)>,
+        /// Made by `enable.auto.commit` rather than the application.
+        auto: bool,
+    },
+    /// A commit failed (Kafka's `CommitFailedException` for `ILLEGAL_GENERATION`, `UNKNOWN_MEMBER_ID`,
+    /// `REBALANCE_IN_PROGRESS`; a timeout after `default.api.timeout.ms`…).
+    CommitFailed {
+        /// The client.
+        client: u32,
+        /// The `group.id`.
+        group_id: String,
+        /// The offsets that were not committed.
+        offsets: Vec<(TopicPartition, i64)>,
+        /// Why.
+        error: ErrorCode,
+        /// Made by `enable.auto.commit` rather than the application.
+        auto: bool,
+    },
+    /// A partition's position was set from the group's committed offset (OffsetFetch) on assignment.
+    PositionRestored {
+        /// The client.
+        client: u32,
+        /// Its partition.
+        tp: TopicPartition,
+        /// The committed offset the consumer resumes from.
+        offset: i64,
+    },
+    /// The consumer left its group (LeaveGroup sent, or membership dropped).
+    GroupLeft {
+        /// The client.
+        client: u32,
+        /// The `group.id`.
+        group_id: String,
+        /// The member id it had.
+        member_id: String,
+        /// Why.
+        reason: LeaveReason,
+    },
+}
+
+/// Why a consumer left its group (KIP-800's reasons, as Kafka's client words them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum LeaveReason {
+    /// `poll()` was not called within `max.poll.interval.ms`.
+    PollTimeout,
+    /// The application closed the consumer.
+    Closed,
+    /// The application unsubscribed.
+    Unsubscribed,
+}
+
+impl fmt::Display for LeaveReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            LeaveReason::PollTimeout => {
+                "consumer poll timeout has expired: the time between subsequent calls to poll() was longer \
+                 than the configured max.poll.interval.ms"
+            }
+            LeaveReason::Closed => "the consumer is being closed",
+            LeaveReason::Unsubscribed => "the consumer unsubscribed from all topics",
+        })
+    }
 }
 
 /// Why a consumer could not use fetched data.

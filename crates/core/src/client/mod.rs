@@ -30,8 +30,8 @@ pub mod send_error;
 
 pub use config::ClientConfigError;
 pub use consumer::Consumer;
-pub use consumer_config::{AutoOffsetReset, ConsumerConfig};
-pub use events::{ClientEvent, ConsumeError};
+pub use consumer_config::{AutoOffsetReset, ConsumerConfig, IsolationLevel};
+pub use events::{ClientEvent, ConsumeError, LeaveReason};
 pub use metadata::MAX_METADATA_PARTITIONS;
 pub use producer::Producer;
 pub use producer_config::ProducerConfig;

@@ -64,6 +64,26 @@ pub struct BrokerConfig {
     /// watermark instead of asking the leader where its epoch ends, which loses or diverges data
     /// after two leader changes (KIP-101's two scenarios). Never set it otherwise.
     pub unsafe_truncate_to_high_watermark: bool,
+    /// `offsets.topic.num.partitions` (50): partitions of `__consumer_offsets`, created on the first
+    /// FindCoordinator.
+    pub offsets_topic_num_partitions: i32,
+    /// `offsets.topic.replication.factor` (3): its replication factor; with fewer brokers the topic
+    /// cannot be created and FindCoordinator answers `COORDINATOR_NOT_AVAILABLE`, as in Kafka.
+    pub offsets_topic_replication_factor: u32,
+    /// `offsets.topic.segment.bytes` (100 MiB).
+    pub offsets_topic_segment_bytes: u32,
+    /// `offsets.commit.timeout.ms` (5000): an offset commit waits this long for the ISR of its
+    /// `__consumer_offsets` partition.
+    pub offsets_commit_timeout_ms: u64,
+    /// `group.initial.rebalance.delay.ms` (3000): an empty group's first rebalance waits this long (and
+    /// as long again while members keep joining, up to `max.poll.interval.ms`) for more members.
+    pub group_initial_rebalance_delay_ms: u64,
+    /// `group.min.session.timeout.ms` (6000): shortest `session.timeout.ms` a member may ask for.
+    pub group_min_session_timeout_ms: u64,
+    /// `group.max.session.timeout.ms` (1800000): longest `session.timeout.ms` a member may ask for.
+    pub group_max_session_timeout_ms: u64,
+    /// `group.max.size` (unbounded in Kafka; here 10,000): most members in one group.
+    pub group_max_size: u32,
 }
 
 impl Default for BrokerConfig {
@@ -83,6 +103,14 @@ impl Default for BrokerConfig {
             producer_id_expiration_ms: 86_400_000,
             producer_id_expiration_check_interval_ms: 600_000,
             unsafe_truncate_to_high_watermark: false,
+            offsets_topic_num_partitions: 50,
+            offsets_topic_replication_factor: 3,
+            offsets_topic_segment_bytes: 104_857_600,
+            offsets_commit_timeout_ms: 5_000,
+            group_initial_rebalance_delay_ms: 3_000,
+            group_min_session_timeout_ms: 6_000,
+            group_max_session_timeout_ms: 1_800_000,
+            group_max_size: 10_000,
         }
     }
 }

@@ -1,8 +1,10 @@
 //! What happens inside brokers and the controller, as values for the trace, the checker and the UI.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::error::ErrorCode;
+use crate::group::{GroupState, MemberRemovedReason};
 use crate::node::BrokerId;
 use crate::replication::messages::TopicPartition;
 
@@ -133,5 +135,50 @@ pub enum ReplicationEvent {
         purgatory: &'static str,
         /// The limit that was hit.
         limit: usize,
+    },
+    /// A group coordinator's group changed state (Kafka's `GroupMetadata` states).
+    GroupStateChanged {
+        /// The coordinator.
+        broker: BrokerId,
+        /// The `group.id`.
+        group_id: String,
+        /// The new state.
+        state: GroupState,
+        /// The generation (bumped when a rebalance's join phase completes).
+        generation_id: i32,
+        /// Members now.
+        members: u32,
+    },
+    /// A coordinator removed a member from its group.
+    GroupMemberRemoved {
+        /// The coordinator.
+        broker: BrokerId,
+        /// The `group.id`.
+        group_id: String,
+        /// The member.
+        member_id: String,
+        /// Why.
+        reason: MemberRemovedReason,
+    },
+    /// A coordinator stored committed offsets (the `__consumer_offsets` append reached the ISR).
+    OffsetsCommitted {
+        /// The coordinator.
+        broker: BrokerId,
+        /// The `group.id`.
+        group_id: String,
+        /// Each partition's committed offset.
+        offsets: Vec<(TopicPartition, i64)>,
+    },
+    /// A broker became (`loaded`) or stopped being coordinator for the groups of a `__consumer_offsets`
+    /// partition, loading their offsets and metadata from its log.
+    CoordinatorLoaded {
+        /// The broker.
+        broker: BrokerId,
+        /// The `__consumer_offsets` partition.
+        partition: i32,
+        /// Loaded (now leader) or unloaded.
+        loaded: bool,
+        /// Groups held afterwards from this partition.
+        groups: u32,
     },
 }

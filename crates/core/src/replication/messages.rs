@@ -8,6 +8,12 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::error::ErrorCode;
+use crate::group::messages::{
+    CreateTopicRequest, CreateTopicResponse, FindCoordinatorRequest, FindCoordinatorResponse,
+    HeartbeatRequest, HeartbeatResponse, JoinGroupRequest, JoinGroupResponse, LeaveGroupRequest,
+    LeaveGroupResponse, ListOffsetsRequest, ListOffsetsResponse, OffsetCommitRequest, OffsetCommitResponse,
+    OffsetFetchRequest, OffsetFetchResponse, SyncGroupRequest, SyncGroupResponse,
+};
 use crate::node::BrokerId;
 use crate::replication::config::TopicConfig;
 
@@ -142,6 +148,9 @@ pub struct FetchRequest {
     pub max_wait_ms: u64,
     /// Most bytes to return (always at least one batch, KIP-74).
     pub max_bytes: u32,
+    /// The leader holds the fetch (up to `max_wait_ms`) until at least this many bytes can be returned
+    /// (`fetch.min.bytes`, `replica.fetch.min.bytes`; 1 = answer as soon as there is anything).
+    pub min_bytes: u32,
 }
 
 /// Fetch result for one partition.
@@ -273,4 +282,40 @@ pub enum Message {
         /// The partition state after the change (or the controller's current one on error).
         state: Option<PartitionState>,
     },
+    /// Client → any broker: who coordinates this group?
+    FindCoordinator(FindCoordinatorRequest),
+    /// Broker → client.
+    FindCoordinatorResponse(FindCoordinatorResponse),
+    /// Consumer → coordinator: join (or rejoin) the group.
+    JoinGroup(JoinGroupRequest),
+    /// Coordinator → consumer, when the join phase completes.
+    JoinGroupResponse(JoinGroupResponse),
+    /// Consumer → coordinator: the leader's assignments, or a follower's wait for its own.
+    SyncGroup(SyncGroupRequest),
+    /// Coordinator → consumer: its assignment.
+    SyncGroupResponse(SyncGroupResponse),
+    /// Consumer → coordinator: still alive.
+    Heartbeat(HeartbeatRequest),
+    /// Coordinator → consumer.
+    HeartbeatResponse(HeartbeatResponse),
+    /// Consumer → coordinator: leaving.
+    LeaveGroup(LeaveGroupRequest),
+    /// Coordinator → consumer.
+    LeaveGroupResponse(LeaveGroupResponse),
+    /// Consumer → coordinator: commit offsets.
+    OffsetCommit(OffsetCommitRequest),
+    /// Coordinator → consumer.
+    OffsetCommitResponse(OffsetCommitResponse),
+    /// Consumer → coordinator: committed offsets.
+    OffsetFetch(OffsetFetchRequest),
+    /// Coordinator → consumer.
+    OffsetFetchResponse(OffsetFetchResponse),
+    /// Client → leader: an offset by timestamp, or the earliest/latest.
+    ListOffsets(ListOffsetsRequest),
+    /// Leader → client.
+    ListOffsetsResponse(ListOffsetsResponse),
+    /// Broker → controller: create a topic (`__consumer_offsets` on first use).
+    CreateTopic(CreateTopicRequest),
+    /// Controller → broker.
+    CreateTopicResponse(CreateTopicResponse),
 }

@@ -297,6 +297,7 @@ impl Cluster {
             current_leader_epoch: -1,
             max_wait_ms,
             max_bytes: 1 << 20,
+            min_bytes: 1,
         };
         self.send(to, Message::Fetch(request));
         correlation_id

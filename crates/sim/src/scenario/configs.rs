@@ -129,6 +129,27 @@ pub fn broker_config(
             "producer.id.expiration.check.interval.ms" => {
                 parse_long_at_least(n, &v, 1).map(|x| broker.producer_id_expiration_check_interval_ms = x)
             }
+            "offsets.topic.num.partitions" => parse_int_at_least(n, &v, 1)
+                .map(|x| broker.offsets_topic_num_partitions = i32::try_from(x).unwrap_or(i32::MAX)),
+            "offsets.topic.replication.factor" => {
+                parse_int_at_least(n, &v, 1).map(|x| broker.offsets_topic_replication_factor = x)
+            }
+            "offsets.topic.segment.bytes" => {
+                parse_int_at_least(n, &v, 1).map(|x| broker.offsets_topic_segment_bytes = x)
+            }
+            "offsets.commit.timeout.ms" => {
+                parse_int_at_least(n, &v, 1).map(|x| broker.offsets_commit_timeout_ms = x.into())
+            }
+            "group.initial.rebalance.delay.ms" => {
+                parse_int_at_least(n, &v, 0).map(|x| broker.group_initial_rebalance_delay_ms = x.into())
+            }
+            "group.min.session.timeout.ms" => {
+                parse_int_at_least(n, &v, 0).map(|x| broker.group_min_session_timeout_ms = x.into())
+            }
+            "group.max.session.timeout.ms" => {
+                parse_int_at_least(n, &v, 0).map(|x| broker.group_max_session_timeout_ms = x.into())
+            }
+            "group.max.size" => parse_int_at_least(n, &v, 1).map(|x| broker.group_max_size = x),
             // Not a Kafka config: reproduces the pre-KIP-101 truncation bug, for checker tests only.
             "samsa.unsafe.truncate.to.high.watermark" => {
                 parse_bool(n, &v).map(|b| broker.unsafe_truncate_to_high_watermark = b)

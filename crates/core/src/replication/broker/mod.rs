@@ -411,6 +411,25 @@ impl Node for Broker {
             | Message::AlterPartition { .. }
             | Message::InitProducerIdResponse(_)
             | Message::AllocateProducerIds { .. } => {}
+            // CONTRACT: the group coordinator and ListOffsets handlers route these (issue 7 helpers).
+            Message::FindCoordinator(_)
+            | Message::FindCoordinatorResponse(_)
+            | Message::JoinGroup(_)
+            | Message::JoinGroupResponse(_)
+            | Message::SyncGroup(_)
+            | Message::SyncGroupResponse(_)
+            | Message::Heartbeat(_)
+            | Message::HeartbeatResponse(_)
+            | Message::LeaveGroup(_)
+            | Message::LeaveGroupResponse(_)
+            | Message::OffsetCommit(_)
+            | Message::OffsetCommitResponse(_)
+            | Message::OffsetFetch(_)
+            | Message::OffsetFetchResponse(_)
+            | Message::ListOffsets(_)
+            | Message::ListOffsetsResponse(_)
+            | Message::CreateTopic(_)
+            | Message::CreateTopicResponse(_) => {}
             Message::InitProducerId(request) => self.on_init_producer_id(now_ms, from, request),
             Message::AllocateProducerIdsResponse { error, producer_id_start, producer_id_len } => {
                 self.producer_ids.on_response(

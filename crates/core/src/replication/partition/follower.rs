@@ -145,6 +145,7 @@ impl Partition {
                 current_leader_epoch: leader_epoch,
                 max_wait_ms: ctx.config.replica_fetch_wait_max_ms,
                 max_bytes: ctx.config.replica_fetch_max_bytes,
+                min_bytes: 1,
             }),
         };
         let is_fetch = matches!(message, Message::Fetch(_));

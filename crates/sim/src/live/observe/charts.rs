@@ -66,7 +66,8 @@ impl Charts {
             // `earliest` starts at offset 0 (the consumer's own rule, see `Consumer::assign`).
             let initial = match plan.config.auto_offset_reset {
                 AutoOffsetReset::Earliest => Some(0),
-                AutoOffsetReset::None => None,
+                // Found by ListOffsets; the chart learns it from the first consumed record.
+                AutoOffsetReset::Latest | AutoOffsetReset::None => None,
             };
             for topic in scenario.topics.iter().filter(|t| t.name == plan.topic) {
                 for partition in 0..topic.partitions {
