@@ -17,6 +17,11 @@ mod client_support;
 
 use client_support::{leader_state, metadata_request, split};
 
+/// Kafka's default is `latest`; these tests read from the start.
+fn earliest() -> ConsumerConfig {
+    ConsumerConfig { auto_offset_reset: AutoOffsetReset::Earliest, ..ConsumerConfig::default() }
+}
+
 fn tp0() -> TopicPartition {
     TopicPartition { topic: "t".into(), partition: 0 }
 }
@@ -58,6 +63,7 @@ fn consumer_fetching(config: ConsumerConfig, leader: PartitionState) -> (Consume
     let (sends, _) = split(consumer.take_effects());
     let (to, correlation_id) = metadata_request(&sends).unwrap();
     consumer.on_message(10, to, Message::MetadataResponse { correlation_id, partitions: vec![leader] });
+    consumer.poll(10);
     let (sends, _) = split(consumer.take_effects());
     let (to, fetch) = fetches(&sends).remove(0);
     (consumer, to, fetch)
@@ -92,7 +98,7 @@ fn consumed(events: &[ClientEvent]) -> Vec<(i64, Option<u64>)> {
 
 #[test]
 fn records_and_ids_are_reported_and_the_position_advances() {
-    let (mut consumer, to, fetch) = consumer_fetching(ConsumerConfig::default(), state(2, 4));
+    let (mut consumer, to, fetch) = consumer_fetching(earliest(), state(2, 4));
     assert_eq!(to, NodeId::Broker(2), "fetches go to the leader");
     assert_eq!(
         (fetch.fetch_offset, fetch.current_leader_epoch),
@@ -103,6 +109,7 @@ fn records_and_ids_are_reported_and_the_position_advances() {
 
     let records = [batch(0, &[100, 101]), batch(2, &[102])].concat();
     consumer.on_message(20, to, answer(&fetch, ErrorCode::None, 3, 0, records));
+    consumer.poll(20);
     let (sends, events) = split(consumer.take_effects());
     assert_eq!(consumed(&events), vec![(0, Some(100)), (1, Some(101)), (2, Some(102))]);
     assert!(events
@@ -116,7 +123,7 @@ fn records_and_ids_are_reported_and_the_position_advances() {
 
 #[test]
 fn records_before_the_position_in_a_returned_batch_are_skipped() {
-    let (mut consumer, _, _) = consumer_fetching(ConsumerConfig::default(), state(2, 0));
+    let (mut consumer, _, _) = consumer_fetching(earliest(), state(2, 0));
     assert!(consumer.seek(&tp0(), 1));
     consumer.on_tick(20);
     let (sends, _) = split(consumer.take_effects());
@@ -124,16 +131,18 @@ fn records_before_the_position_in_a_returned_batch_are_skipped() {
     assert_eq!(fetch.fetch_offset, 1);
     // The leader returns the whole batch that contains offset 1.
     consumer.on_message(30, to, answer(&fetch, ErrorCode::None, 3, 0, batch(0, &[7, 8, 9])));
+    consumer.poll(30);
     let (_, events) = split(consumer.take_effects());
     assert_eq!(consumed(&events), vec![(1, Some(8)), (2, Some(9))]);
 }
 
 #[test]
 fn a_batch_cut_off_at_the_end_of_the_response_is_left_for_the_next_fetch() {
-    let (mut consumer, to, fetch) = consumer_fetching(ConsumerConfig::default(), state(2, 0));
+    let (mut consumer, to, fetch) = consumer_fetching(earliest(), state(2, 0));
     let second = batch(1, &[11]);
     let records = [batch(0, &[10]), second[..second.len() - 5].to_vec()].concat();
     consumer.on_message(20, to, answer(&fetch, ErrorCode::None, 2, 0, records));
+    consumer.poll(20);
     let (_, events) = split(consumer.take_effects());
     assert_eq!(consumed(&events), vec![(0, Some(10))], "no error for the partial batch (KIP-74)");
     assert_eq!(consumer.position(&tp0()), Some(1));
@@ -141,11 +150,12 @@ fn a_batch_cut_off_at_the_end_of_the_response_is_left_for_the_next_fetch() {
 
 #[test]
 fn a_corrupt_batch_is_reported_and_refetched_after_backoff() {
-    let (mut consumer, to, fetch) = consumer_fetching(ConsumerConfig::default(), state(2, 0));
+    let (mut consumer, to, fetch) = consumer_fetching(earliest(), state(2, 0));
     let mut records = batch(0, &[10]);
     let last = records.len() - 1;
     records[last] ^= 0xff; // breaks the CRC
     consumer.on_message(20, to, answer(&fetch, ErrorCode::None, 1, 0, records));
+    consumer.poll(20);
     let (sends, events) = split(consumer.take_effects());
     assert!(
         matches!(
@@ -163,7 +173,7 @@ fn a_corrupt_batch_is_reported_and_refetched_after_backoff() {
 
 #[test]
 fn a_malformed_record_id_is_reported_and_the_record_still_consumed() {
-    let (mut consumer, to, fetch) = consumer_fetching(ConsumerConfig::default(), state(2, 0));
+    let (mut consumer, to, fetch) = consumer_fetching(earliest(), state(2, 0));
     let bad = NewRecord {
         headers: vec![Header { key: RECORD_ID_HEADER.into(), value: Some(vec![1, 2]) }],
         ..NewRecord::default()
@@ -172,6 +182,7 @@ fn a_malformed_record_id_is_reported_and_the_record_still_consumed() {
     let records =
         RecordBatch::from_new_records(vec![bad, plain], Compression::None).unwrap().encode().unwrap();
     consumer.on_message(20, to, answer(&fetch, ErrorCode::None, 2, 0, records));
+    consumer.poll(20);
     let (_, events) = split(consumer.take_effects());
     assert_eq!(
         events[0],
@@ -187,9 +198,10 @@ fn a_malformed_record_id_is_reported_and_the_record_still_consumed() {
 
 #[test]
 fn out_of_range_resets_to_the_log_start_offset() {
-    let (mut consumer, to, fetch) = consumer_fetching(ConsumerConfig::default(), state(2, 0));
+    let (mut consumer, to, fetch) = consumer_fetching(earliest(), state(2, 0));
     // Retention deleted offsets 0..5.
     consumer.on_message(20, to, answer(&fetch, ErrorCode::OffsetOutOfRange, 9, 5, vec![]));
+    consumer.poll(20);
     let (_, events) = split(consumer.take_effects());
     assert_eq!(
         events,
@@ -202,7 +214,7 @@ fn out_of_range_resets_to_the_log_start_offset() {
 
 #[test]
 fn out_of_range_with_reset_none_stops_the_partition_until_seek() {
-    let config = ConsumerConfig { auto_offset_reset: AutoOffsetReset::None, ..ConsumerConfig::default() };
+    let config = ConsumerConfig { auto_offset_reset: AutoOffsetReset::None, ..earliest() };
     let mut consumer = Consumer::new(3, config, vec![1]).unwrap();
     consumer.assign(vec![tp0()]);
     consumer.on_tick(0);
@@ -214,6 +226,7 @@ fn out_of_range_with_reset_none_stops_the_partition_until_seek() {
     ));
     let (to, correlation_id) = metadata_request(&sends).unwrap();
     consumer.on_message(10, to, Message::MetadataResponse { correlation_id, partitions: vec![state(2, 0)] });
+    consumer.poll(10);
     let (sends, events) = split(consumer.take_effects());
     assert!(fetches(&sends).is_empty() && events.is_empty(), "no position, no fetch: {events:?}");
 
@@ -222,6 +235,7 @@ fn out_of_range_with_reset_none_stops_the_partition_until_seek() {
     let (sends, _) = split(consumer.take_effects());
     let (to, fetch) = fetches(&sends).remove(0);
     consumer.on_message(30, to, answer(&fetch, ErrorCode::OffsetOutOfRange, 9, 0, vec![]));
+    consumer.poll(30);
     let (_, events) = split(consumer.take_effects());
     assert_eq!(
         events,
@@ -237,8 +251,9 @@ fn out_of_range_with_reset_none_stops_the_partition_until_seek() {
 
 #[test]
 fn not_leader_refreshes_metadata_and_fetches_from_the_new_leader() {
-    let (mut consumer, to, fetch) = consumer_fetching(ConsumerConfig::default(), state(2, 0));
+    let (mut consumer, to, fetch) = consumer_fetching(earliest(), state(2, 0));
     consumer.on_message(20, to, answer(&fetch, ErrorCode::FencedLeaderEpoch, -1, -1, vec![]));
+    consumer.poll(20);
     assert!(fetches(&split(consumer.take_effects()).0).is_empty());
     assert_eq!(consumer.next_tick_ms(), Some(110), "metadata refresh after retry.backoff.ms");
     consumer.on_tick(110);
@@ -257,7 +272,7 @@ fn not_leader_refreshes_metadata_and_fetches_from_the_new_leader() {
 
 #[test]
 fn an_unanswered_fetch_times_out_and_is_sent_again() {
-    let config = ConsumerConfig { request_timeout_ms: 1000, ..ConsumerConfig::default() };
+    let config = ConsumerConfig { request_timeout_ms: 1000, ..earliest() };
     let (mut consumer, to, fetch) = consumer_fetching(config, state(2, 0));
     assert_eq!(consumer.next_tick_ms(), Some(10 + 500 + 1000), "fetch.max.wait.ms + request.timeout.ms");
     consumer.on_tick(1510);
@@ -273,6 +288,7 @@ fn an_unanswered_fetch_times_out_and_is_sent_again() {
     assert_eq!(fetches(&sends).len(), 1);
     // The old response arrives late: it answers nothing any more.
     consumer.on_message(1620, to, answer(&fetch, ErrorCode::None, 1, 0, batch(0, &[1])));
+    consumer.poll(1620);
     assert!(split(consumer.take_effects()).1.is_empty());
 }
 
@@ -299,12 +315,13 @@ fn consumer_configs_use_kafka_names() {
 
 #[test]
 fn control_batches_move_the_position_without_reporting_records() {
-    let (mut consumer, to, fetch) = consumer_fetching(ConsumerConfig::default(), state(2, 0));
+    let (mut consumer, to, fetch) = consumer_fetching(earliest(), state(2, 0));
     let mut marker = RecordBatch::from_new_records(vec![NewRecord::default()], Compression::None).unwrap();
     marker.base_offset = 1;
     marker.attributes.is_control = true;
     let records = [batch(0, &[10]), marker.encode().unwrap(), batch(2, &[12])].concat();
     consumer.on_message(20, to, answer(&fetch, ErrorCode::None, 3, 0, records));
+    consumer.poll(20);
     let (_, events) = split(consumer.take_effects());
     assert_eq!(consumed(&events), vec![(0, Some(10)), (2, Some(12))]);
     assert_eq!(consumer.position(&tp0()), Some(3));

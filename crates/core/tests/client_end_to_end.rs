@@ -6,7 +6,7 @@ extern crate alloc;
 
 use alloc::collections::{BTreeMap, BTreeSet};
 
-use samsa_core::client::{ClientEvent, Consumer, ConsumerConfig, Producer, ProducerConfig};
+use samsa_core::client::{AutoOffsetReset, ClientEvent, Consumer, ConsumerConfig, Producer, ProducerConfig};
 use samsa_core::node::{BrokerId, Effect, Node, NodeId};
 use samsa_core::partitioner::{murmur2, to_positive};
 use samsa_core::replication::messages::{Acks, Message, TopicPartition};
@@ -41,7 +41,11 @@ impl Cluster {
             servers.insert(NodeId::Broker(id), Box::new(Broker::new(id, BrokerConfig::default(), 0)));
         }
         let producer = Producer::new(1, producer_config, brokers.clone()).unwrap();
-        let consumer_config = ConsumerConfig { request_timeout_ms: 3_000, ..ConsumerConfig::default() };
+        let consumer_config = ConsumerConfig {
+            request_timeout_ms: 3_000,
+            auto_offset_reset: AutoOffsetReset::Earliest,
+            ..ConsumerConfig::default()
+        };
         let mut consumer = Consumer::new(2, consumer_config, brokers).unwrap();
         consumer.assign((0..PARTITIONS).map(tp).collect());
         Cluster {
@@ -69,6 +73,11 @@ impl Cluster {
 
     /// Takes `id`'s effects: messages go in transit, client events into the story.
     fn collect(&mut self, id: NodeId) {
+        if id == CONSUMER {
+            // The application polls whenever the consumer did something.
+            let now_ms = self.now_ms;
+            self.consumer.poll(now_ms);
+        }
         let Some(node) = self.node(id) else { return };
         for effect in node.take_effects() {
             match effect {

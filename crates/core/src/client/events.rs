@@ -206,6 +206,30 @@ pub enum ClientEvent {
         /// The committed offset the consumer resumes from.
         offset: i64,
     },
+    /// The answer to one partition of an `offsets_for_times` query.
+    OffsetsForTimes {
+        /// The client.
+        client: u32,
+        /// The id `offsets_for_times` returned.
+        request_id: u64,
+        /// The partition.
+        tp: TopicPartition,
+        /// The first offset at or after the timestamp, with its timestamp; `None` when no record is
+        /// that late.
+        result: Option<(i64, i64)>,
+    },
+    /// The application finished processing records `first_offset..=last_offset` of `tp` (reported by
+    /// the application around the consumer, e.g. the simulator's poll loop, not by the consumer).
+    RecordsProcessed {
+        /// The client.
+        client: u32,
+        /// The partition.
+        tp: TopicPartition,
+        /// First offset processed.
+        first_offset: i64,
+        /// Last offset processed.
+        last_offset: i64,
+    },
     /// The consumer left its group (LeaveGroup sent, or membership dropped).
     GroupLeft {
         /// The client.

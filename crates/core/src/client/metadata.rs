@@ -271,6 +271,19 @@ impl ClientMetadata {
     }
 
     /// The next broker in the rotation over bootstrap brokers and every replica seen in metadata.
+    /// A broker to ask something any broker answers (FindCoordinator), rotating like metadata requests
+    /// so a dead broker is not asked twice in a row.
+    pub(crate) fn any_broker(&mut self) -> Option<BrokerId> {
+        self.pick_broker()
+    }
+
+    /// Every topic in the metadata with its partition count, by name.
+    pub(crate) fn topics(&self) -> impl Iterator<Item = (&str, u32)> + '_ {
+        self.topic_ids
+            .iter()
+            .filter_map(|(name, id)| self.topics.get(id.0).map(|t| (name.as_str(), t.partition_count)))
+    }
+
     fn pick_broker(&mut self) -> Option<BrokerId> {
         let candidates: BTreeSet<BrokerId> = self
             .bootstrap

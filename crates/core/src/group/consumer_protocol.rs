@@ -156,19 +156,19 @@ impl Assignment {
     }
 }
 
-fn put_i16(out: &mut Vec<u8>, v: i16) {
+pub(crate) fn put_i16(out: &mut Vec<u8>, v: i16) {
     out.extend_from_slice(&v.to_be_bytes());
 }
 
-fn put_i32(out: &mut Vec<u8>, v: i32) {
+pub(crate) fn put_i32(out: &mut Vec<u8>, v: i32) {
     out.extend_from_slice(&v.to_be_bytes());
 }
 
-fn put_len(out: &mut Vec<u8>, len: usize) {
+pub(crate) fn put_len(out: &mut Vec<u8>, len: usize) {
     put_i32(out, i32::try_from(len).unwrap_or(i32::MAX));
 }
 
-fn put_string(out: &mut Vec<u8>, s: &str) {
+pub(crate) fn put_string(out: &mut Vec<u8>, s: &str) {
     // Topic names are at most 249 bytes; longer strings are cut at the int16 limit.
     let bytes = s.as_bytes();
     let len = bytes.len().min(i16::MAX as usize);
@@ -176,7 +176,7 @@ fn put_string(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(&bytes[..len]);
 }
 
-fn put_bytes(out: &mut Vec<u8>, bytes: Option<&[u8]>) {
+pub(crate) fn put_bytes(out: &mut Vec<u8>, bytes: Option<&[u8]>) {
     match bytes {
         Some(b) => {
             put_len(out, b.len());
@@ -203,8 +203,8 @@ fn put_partitions(out: &mut Vec<u8>, partitions: &[TopicPartition]) {
     }
 }
 
-struct Reader<'a> {
-    rest: &'a [u8],
+pub(crate) struct Reader<'a> {
+    pub(crate) rest: &'a [u8],
 }
 
 impl Reader<'_> {
@@ -214,11 +214,11 @@ impl Reader<'_> {
         Ok(*head)
     }
 
-    fn i16(&mut self, field: &'static str) -> Result<i16, ProtocolError> {
+    pub(crate) fn i16(&mut self, field: &'static str) -> Result<i16, ProtocolError> {
         self.take::<2>(field).map(i16::from_be_bytes)
     }
 
-    fn i32(&mut self, field: &'static str) -> Result<i32, ProtocolError> {
+    pub(crate) fn i32(&mut self, field: &'static str) -> Result<i32, ProtocolError> {
         self.take::<4>(field).map(i32::from_be_bytes)
     }
 
@@ -230,7 +230,7 @@ impl Reader<'_> {
         Ok(version)
     }
 
-    fn len(&mut self, field: &'static str) -> Result<usize, ProtocolError> {
+    pub(crate) fn len(&mut self, field: &'static str) -> Result<usize, ProtocolError> {
         let length = self.i32(field)?;
         usize::try_from(length)
             .ok()
@@ -247,7 +247,7 @@ impl Reader<'_> {
         Ok(head)
     }
 
-    fn nullable_string(&mut self, field: &'static str) -> Result<Option<String>, ProtocolError> {
+    pub(crate) fn nullable_string(&mut self, field: &'static str) -> Result<Option<String>, ProtocolError> {
         let length = self.i16(field)?;
         if length == -1 {
             return Ok(None);
@@ -259,11 +259,11 @@ impl Reader<'_> {
         Ok(Some(String::from(s)))
     }
 
-    fn string(&mut self, field: &'static str) -> Result<String, ProtocolError> {
+    pub(crate) fn string(&mut self, field: &'static str) -> Result<String, ProtocolError> {
         self.nullable_string(field)?.ok_or(ProtocolError::BadLength { field, length: -1 })
     }
 
-    fn bytes(&mut self, field: &'static str) -> Result<Option<Vec<u8>>, ProtocolError> {
+    pub(crate) fn bytes(&mut self, field: &'static str) -> Result<Option<Vec<u8>>, ProtocolError> {
         let length = self.i32(field)?;
         if length == -1 {
             return Ok(None);

@@ -9,6 +9,7 @@
 
 pub mod assignor;
 pub mod consumer_protocol;
+pub mod coordinator;
 pub mod messages;
 
 /// The internal topic that holds committed offsets and group metadata.

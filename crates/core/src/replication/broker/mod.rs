@@ -9,6 +9,7 @@
 //! controller leased to it.
 
 pub mod durable;
+mod groups;
 pub mod producer_ids;
 
 use alloc::collections::BTreeMap;
@@ -16,6 +17,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::error::ErrorCode;
+use crate::group::coordinator::GroupCoordinator;
 use crate::node::{BrokerId, Effect, Node, NodeId};
 use crate::replication::config::{BrokerConfig, TopicConfig};
 use crate::replication::messages::{
@@ -48,6 +50,11 @@ pub struct Broker {
     failing_replicas: usize,
     /// Blocks of producer ids leased from the controller (KIP-730).
     producer_ids: ProducerIdManager,
+    /// The group coordinator for the `__consumer_offsets` partitions this broker leads (in memory
+    /// only: a restarted broker rebuilds it from the partitions' logs when it leads them again).
+    groups: GroupCoordinator,
+    /// When this broker last asked the controller to create `__consumer_offsets`.
+    offsets_topic_requested_ms: Option<u64>,
 }
 
 /// What a broker starts from: nothing for a new broker, the files for a restarted one.
@@ -95,6 +102,8 @@ impl Broker {
             effects: Vec::new(),
             failing_replicas,
             producer_ids: ProducerIdManager::new(producer_id_block_end),
+            groups: GroupCoordinator::default(),
+            offsets_topic_requested_ms: None,
         }
     }
 
@@ -398,6 +407,7 @@ impl Node for Broker {
             }
             Message::BrokerHeartbeatResponse { fenced, changes, metadata_offset } => {
                 self.on_heartbeat_response(now_ms, fenced, changes, metadata_offset);
+                self.sync_coordinator_partitions(now_ms);
             }
             Message::AlterPartitionResponse { tp, error, state } => {
                 self.with_partition(now_ms, &tp, |p, ctx| {
@@ -411,25 +421,40 @@ impl Node for Broker {
             | Message::AlterPartition { .. }
             | Message::InitProducerIdResponse(_)
             | Message::AllocateProducerIds { .. } => {}
-            // CONTRACT: the group coordinator and ListOffsets handlers route these (issue 7 helpers).
-            Message::FindCoordinator(_)
-            | Message::FindCoordinatorResponse(_)
-            | Message::JoinGroup(_)
-            | Message::JoinGroupResponse(_)
+            Message::FindCoordinator(request) => self.on_find_coordinator(now_ms, from, request),
+            message @ (Message::JoinGroup(_)
             | Message::SyncGroup(_)
-            | Message::SyncGroupResponse(_)
             | Message::Heartbeat(_)
-            | Message::HeartbeatResponse(_)
             | Message::LeaveGroup(_)
-            | Message::LeaveGroupResponse(_)
             | Message::OffsetCommit(_)
-            | Message::OffsetCommitResponse(_)
             | Message::OffsetFetch(_)
+            | Message::CreateTopicResponse(_)) => {
+                self.on_group_request(now_ms, from, message);
+            }
+            Message::ListOffsets(request) => {
+                let answer = match self.partitions.get(&request.tp) {
+                    Some(partition) => partition.list_offsets(&request),
+                    None => crate::group::messages::ListOffsetsResponse {
+                        correlation_id: request.correlation_id,
+                        error: self.missing_partition_error(&request.tp),
+                        tp: request.tp,
+                        timestamp: -1,
+                        offset: -1,
+                        leader_epoch: -1,
+                    },
+                };
+                self.send(from, Message::ListOffsetsResponse(answer));
+            }
+            // Answers meant for clients, and the controller's request.
+            Message::FindCoordinatorResponse(_)
+            | Message::JoinGroupResponse(_)
+            | Message::SyncGroupResponse(_)
+            | Message::HeartbeatResponse(_)
+            | Message::LeaveGroupResponse(_)
+            | Message::OffsetCommitResponse(_)
             | Message::OffsetFetchResponse(_)
-            | Message::ListOffsets(_)
             | Message::ListOffsetsResponse(_)
-            | Message::CreateTopic(_)
-            | Message::CreateTopicResponse(_) => {}
+            | Message::CreateTopic(_) => {}
             Message::InitProducerId(request) => self.on_init_producer_id(now_ms, from, request),
             Message::AllocateProducerIdsResponse { error, producer_id_start, producer_id_len } => {
                 self.producer_ids.on_response(
@@ -441,12 +466,16 @@ impl Node for Broker {
                 );
             }
         }
+        // Answers to the coordinator's own appends can come out of any handler (a follower fetch
+        // moving the high watermark completes them).
+        self.run_coordinator(now_ms);
     }
 
     fn on_tick(&mut self, now_ms: u64) {
         if now_ms >= self.next_heartbeat_ms {
             self.send_heartbeat(now_ms);
         }
+        self.tick_coordinator(now_ms);
         if self.producer_ids.on_tick(now_ms, &self.config) {
             self.ask_for_producer_ids();
         }
@@ -464,12 +493,16 @@ impl Node for Broker {
                 partition.refresh_next_tick(failing_replicas);
             }
         }
+        self.run_coordinator(now_ms);
     }
 
     fn next_tick_ms(&self) -> Option<u64> {
         let partitions = self.partitions.values().map(|p| p.cached_next_tick_ms());
         let producer_ids = self.producer_ids.next_tick_ms().unwrap_or(u64::MAX);
-        partitions.chain([self.next_heartbeat_ms, self.next_high_watermark_checkpoint_ms, producer_ids]).min()
+        let groups = self.groups.next_tick_ms().unwrap_or(u64::MAX);
+        partitions
+            .chain([self.next_heartbeat_ms, self.next_high_watermark_checkpoint_ms, producer_ids, groups])
+            .min()
     }
 
     fn take_effects(&mut self) -> Vec<Effect> {

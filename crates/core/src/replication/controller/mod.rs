@@ -119,6 +119,30 @@ impl Controller {
         }
     }
 
+    /// CreateTopics forwarded by a broker (KIP-590): brokers ask for `__consumer_offsets` on the first
+    /// FindCoordinator. Replicas go over the unfenced brokers; with fewer of them than the replication
+    /// factor the answer is `INVALID_REPLICATION_FACTOR` and the broker asks again later, as Kafka does.
+    fn on_create_topic(&mut self, from: NodeId, request: crate::group::messages::CreateTopicRequest) {
+        let alive: Vec<BrokerId> = self.brokers.iter().filter(|(_, r)| !r.fenced).map(|(&b, _)| b).collect();
+        let replication_factor = usize::try_from(request.replication_factor).unwrap_or(usize::MAX);
+        let error = match self.create_topic(
+            &request.name,
+            request.partitions,
+            replication_factor,
+            request.config,
+            &alive,
+        ) {
+            Ok(()) => ErrorCode::None,
+            Err(error) => error,
+        };
+        let response = crate::group::messages::CreateTopicResponse {
+            correlation_id: request.correlation_id,
+            name: request.name,
+            error,
+        };
+        self.effects.push(Effect::Send { to: from, message: Message::CreateTopicResponse(response) });
+    }
+
     /// Creates topic `name` with `partitions` partitions of `replication_factor` replicas over
     /// `brokers` (assigned as Kafka does, see `election::assign_replicas`). Listed brokers not yet
     /// registered are registered unfenced as of now. The ISR starts as the unfenced replicas and the
@@ -404,7 +428,7 @@ impl Node for Controller {
         NodeId::Controller
     }
 
-    fn on_message(&mut self, now_ms: u64, _from: NodeId, message: Message) {
+    fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message) {
         self.now_ms = self.now_ms.max(now_ms);
         match message {
             Message::BrokerHeartbeat { broker, metadata_offset, incarnation_id } => {
@@ -416,6 +440,7 @@ impl Node for Controller {
             Message::AllocateProducerIds { broker, incarnation_id } => {
                 self.on_allocate_producer_ids(broker, incarnation_id);
             }
+            Message::CreateTopic(request) => self.on_create_topic(from, request),
             _ => {}
         }
     }

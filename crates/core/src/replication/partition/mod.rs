@@ -6,6 +6,7 @@
 
 mod follower;
 mod leader;
+mod list_offsets;
 pub mod producer_state;
 mod purgatory;
 

@@ -37,7 +37,19 @@ impl Partition {
             Some(_) => self.log.log_end_offset(),
             None => self.high_watermark,
         };
-        request.fetch_offset < upper_offset
+        if request.fetch_offset >= upper_offset {
+            return false;
+        }
+        // `fetch.min.bytes`: a consumer asking for more than one byte waits until that much is readable
+        // (counted by reading at most `min_bytes`, so the check stays bounded).
+        let min_bytes = request.min_bytes as usize;
+        if request.replica_id.is_none() && min_bytes > 1 {
+            return self
+                .log
+                .read_up_to(request.fetch_offset, min_bytes, self.high_watermark)
+                .is_ok_and(|read| read.bytes.len() >= min_bytes);
+        }
+        true
     }
 
     pub(super) fn answer_fetch(&self, to: NodeId, request: &FetchRequest, ctx: &mut Ctx<'_>) {
