@@ -73,14 +73,16 @@ pub(super) struct Commits {
 }
 
 impl Commits {
-    pub(super) fn next_tick_ms(&self) -> Option<u64> {
-        let commits = self.pending.values().map(|c| match c.in_flight {
-            Some((_, lost_ms)) => lost_ms.min(if c.sync { c.deadline_ms } else { u64::MAX }),
-            None => c.retry_after_ms,
+    /// The earliest timer; retries count only once the coordinator is known (finding it has its own).
+    pub(super) fn next_tick_ms(&self, coordinator_known: bool) -> Option<u64> {
+        let commits = self.pending.values().filter_map(|c| match c.in_flight {
+            Some((_, lost_ms)) => Some(lost_ms.min(if c.sync { c.deadline_ms } else { u64::MAX })),
+            None if coordinator_known => Some(c.retry_after_ms),
+            None => c.sync.then_some(c.deadline_ms),
         });
         let fetch = match &self.fetch_in_flight {
             Some((_, _, deadline)) => Some(*deadline),
-            None => (!self.wanted.is_empty()).then_some(self.fetch_retry_after_ms),
+            None => (!self.wanted.is_empty() && coordinator_known).then_some(self.fetch_retry_after_ms),
         };
         commits.chain(fetch).min()
     }

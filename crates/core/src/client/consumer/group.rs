@@ -496,8 +496,10 @@ impl Consumer {
             .map(|(_, d)| d);
         let find = (needs_coordinator && g.coordinator.is_none() && g.find_in_flight.is_none())
             .then_some(g.find_retry_after_ms);
-        let heartbeat = (g.state == MemberState::Stable && g.heartbeat_in_flight.is_none())
-            .then_some(g.next_heartbeat_ms);
+        // Heartbeats wait for a known coordinator (finding it has its own timer).
+        let heartbeat =
+            (g.state == MemberState::Stable && g.heartbeat_in_flight.is_none() && g.coordinator.is_some())
+                .then_some(g.next_heartbeat_ms);
         let member = g.generation_id >= 0 && !g.member_id.is_empty();
         let poll_timeout = g
             .last_poll_ms

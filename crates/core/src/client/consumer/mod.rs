@@ -361,9 +361,11 @@ impl Node for Consumer {
             return None;
         }
         let metadata = self.metadata.next_tick_ms();
-        [metadata, self.fetch_next_tick_ms(), self.group_next_tick_ms(), self.commits.next_tick_ms()]
+        let commits = self.commits.next_tick_ms(self.coordinator().is_some());
+        [metadata, self.fetch_next_tick_ms(), self.group_next_tick_ms(), commits]
             .into_iter()
             .flatten()
+            .map(|t| t.max(self.last_now_ms))
             .min()
     }
 
