@@ -7,16 +7,21 @@
 //! a new client with the same configs (and, for a consumer, the same assignment from offset 0 by
 //! `auto.offset.reset`).
 
-use samsa_core::client::{Consumer, ConsumerConfig, Producer, ProducerConfig};
+use samsa_core::client::{Producer, ProducerConfig};
 use samsa_core::node::{BrokerId, Effect, Node, NodeId};
 use samsa_core::replication::messages::{Message, TopicPartition};
 use samsa_core::replication::{Broker, BrokerConfig, Controller, DurableState, Role};
 
 use crate::checker::{At, FinalReplica, FinalState, FinalStateError};
+use crate::consumer_app::{ConsumerApp, Subscription};
 use crate::engine::{SimConfig, SimError, Simulation, Workload};
 use crate::scenario::Scenario;
 use crate::sim_node::{Dormant, PartitionView, Rejected, ReplicaView, SimNode, WorkloadRecord};
 use crate::trace::Trace;
+
+mod consumer;
+
+pub use consumer::SimConsumer;
 
 impl SimNode for Broker {
     fn crash(self: Box<Self>, power_loss: bool) -> Box<dyn Dormant> {
@@ -206,59 +211,6 @@ impl SimNode for SimProducer {
     }
 }
 
-/// A consumer, and a copy of it as first built and assigned (see [`SimProducer`]).
-#[derive(Clone)]
-pub struct SimConsumer {
-    pristine: Consumer,
-    inner: Consumer,
-    bootstrap: Vec<BrokerId>,
-}
-
-impl SimConsumer {
-    /// A consumer client assigned `partitions`.
-    pub fn new(
-        client_id: u32,
-        config: ConsumerConfig,
-        bootstrap: Vec<BrokerId>,
-        partitions: Vec<TopicPartition>,
-    ) -> Result<Self, String> {
-        let mut inner = Consumer::new(client_id, config, bootstrap.clone()).map_err(|e| e.to_string())?;
-        inner.assign(partitions);
-        Ok(SimConsumer { pristine: inner.clone(), inner, bootstrap })
-    }
-
-    /// The samsa-core consumer.
-    pub fn consumer(&self) -> &Consumer {
-        &self.inner
-    }
-}
-
-delegate_node!(SimConsumer);
-
-impl SimNode for SimConsumer {
-    fn crash(self: Box<Self>, _power_loss: bool) -> Box<dyn Dormant> {
-        let inner = self.pristine.clone();
-        Box::new(Fresh(SimConsumer { inner, pristine: self.pristine, bootstrap: self.bootstrap }))
-    }
-
-    fn clone_box(&self) -> Box<dyn SimNode> {
-        Box::new(self.clone())
-    }
-
-    fn reconfigured(&self, name: &str, value: &str) -> Option<Result<Box<dyn SimNode>, String>> {
-        let mut config = self.inner.config().clone();
-        let built = config.set(name, value).map_err(|e| e.to_string()).and_then(|()| {
-            let assignment = self.pristine.assignment();
-            SimConsumer::new(client_number(&self.inner), config, self.bootstrap.clone(), assignment)
-        });
-        Some(built.map(|c| Box::new(c) as Box<dyn SimNode>))
-    }
-
-    fn as_consumer(&self) -> Option<&Consumer> {
-        Some(&self.inner)
-    }
-}
-
 /// A client node's number (`client-<n>`); clients are only ever built with `NodeId::Client` ids.
 fn client_number(client: &impl Node) -> u32 {
     match client.id() {
@@ -323,15 +275,21 @@ pub fn build(scenario: &Scenario, config: SimConfig, trace: Trace) -> Result<Sim
     for (index, plan) in scenario.consumers.iter().enumerate() {
         let node = scenario.consumer_node(index);
         let NodeId::Client(client_id) = node else { continue };
-        let partitions = scenario
-            .topics
-            .iter()
-            .filter(|t| t.name == plan.topic)
-            .flat_map(|t| {
-                (0..t.partitions).map(|partition| TopicPartition { topic: t.name.clone(), partition })
-            })
-            .collect();
-        let consumer = SimConsumer::new(client_id, plan.config.clone(), scenario.brokers.clone(), partitions)
+        let subscription = if plan.config.group_id.is_some() {
+            Subscription::Topics(vec![plan.topic.clone()])
+        } else {
+            let partitions = scenario
+                .topics
+                .iter()
+                .filter(|t| t.name == plan.topic)
+                .flat_map(|t| {
+                    (0..t.partitions).map(|partition| TopicPartition { topic: t.name.clone(), partition })
+                })
+                .collect();
+            Subscription::Partitions(partitions)
+        };
+        let app = ConsumerApp::new(plan.workload.clone(), subscription);
+        let consumer = SimConsumer::new(client_id, plan.config.clone(), scenario.brokers.clone(), app)
             .map_err(|reason| BuildError::Client { client: node, reason })?;
         sim.add_node(Box::new(consumer))?;
     }
@@ -393,7 +351,11 @@ pub fn final_state(sim: &Simulation) -> Result<FinalState, FinalStateError> {
     }
     for id in sim.node_ids() {
         let Some(broker) = sim.node(id).and_then(|n| n.as_broker()) else { continue };
-        for partition in broker.partitions() {
+        // `__consumer_offsets` holds the coordinator's records, not the workload's: the checker's record
+        // guarantees are about the workload topics (the group checks read the coordinator's events).
+        for partition in
+            broker.partitions().filter(|p| p.tp().topic != samsa_core::group::CONSUMER_OFFSETS_TOPIC)
+        {
             let replica = FinalReplica::from_log(partition.log(), partition.high_watermark())?;
             let entry = state.partitions.entry(partition.tp().clone()).or_default();
             entry.replicas.insert(broker.broker_id(), replica);

@@ -34,8 +34,10 @@
 pub mod checker;
 pub mod clock;
 pub mod cluster;
+pub mod consumer_app;
 pub mod engine;
 pub mod explore;
+pub mod group_summary;
 pub mod live;
 pub mod network;
 pub mod rng;

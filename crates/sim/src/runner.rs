@@ -39,6 +39,8 @@ pub struct RunOutcome {
     pub duration_ms: u64,
     /// Steps taken.
     pub steps: u64,
+    /// Consumer groups at the end, with their lag.
+    pub groups: Vec<crate::group_summary::GroupSummary>,
 }
 
 impl RunOutcome {
@@ -96,6 +98,7 @@ pub fn run(scenario: &Scenario, options: RunOptions, trace: Trace) -> Result<Run
     sim.run_until(scenario.duration_ms).map_err(RunError::Sim)?;
     sim.finish().map_err(RunError::Sim)?;
     let state = final_state(&sim).map_err(RunError::FinalState)?;
+    let groups = crate::group_summary::group_summaries(&sim, &state);
     // The engine still holds the observer's handle; take the checker out of the shared cell.
     let checker = checker.replace(Checker::default());
     let report = checker.finish(&state);
@@ -109,5 +112,6 @@ pub fn run(scenario: &Scenario, options: RunOptions, trace: Trace) -> Result<Run
         trace_events: sim.trace().recorded(),
         duration_ms: sim.now_ms(),
         steps: sim.steps(),
+        groups,
     })
 }

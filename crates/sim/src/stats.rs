@@ -5,6 +5,7 @@
 //! - [`producers`] — [`ProducerCounts`]: per producer (batches, requests, retries, duplicates the
 //!   leaders answered, producer id, latency) and per partition (records appended, rate).
 
+pub mod groups;
 pub mod latency;
 pub mod producers;
 
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use samsa_core::node::NodeId;
 use serde::Serialize;
 
+pub use groups::{GroupCounts, GroupRunStats, MemberRunStats};
 pub use latency::LatencyHistogram;
 pub use producers::{PartitionRunStats, ProducerCounts, ProducerRunStats};
 
@@ -64,6 +66,8 @@ pub struct RunStats {
     pub producer_epochs_bumped: u64,
     /// Per producer and per partition.
     pub clients: ProducerCounts,
+    /// Per consumer group.
+    pub groups: GroupCounts,
     /// The highest network message id seen, to tell a drop at send from a drop in flight.
     #[serde(skip)]
     newest_msg_id: u64,
@@ -170,9 +174,30 @@ impl RunStats {
                 self.crashes += 1;
                 if let NodeId::Client(client) = node {
                     self.clients.forget_client(*client);
+                    self.groups.gone(now_ms, *client);
                 }
             }
             TraceKind::InvariantViolation { .. } => self.violations += 1,
+            TraceKind::GroupJoined { client, group_id, generation_id, .. } => {
+                self.groups.joined(now_ms, *client, group_id, *generation_id);
+            }
+            TraceKind::GroupStateChanged { group_id, state, generation_id, .. }
+                if state == "CompletingRebalance" =>
+            {
+                self.groups.rebalanced(group_id, *generation_id);
+            }
+            TraceKind::PartitionsAssigned { client, owned, .. } => {
+                self.groups.owned_changed(now_ms, *client, Some(owned.len()), 0);
+            }
+            TraceKind::PartitionsRevoked { client, partitions, .. }
+            | TraceKind::PartitionsLost { client, partitions, .. } => {
+                self.groups.owned_changed(now_ms, *client, None, partitions.len());
+            }
+            TraceKind::GroupLeft { client, .. } => self.groups.gone(now_ms, *client),
+            TraceKind::RecordsProcessed { client, first_offset, last_offset, .. } => {
+                let records = u64::try_from(last_offset - first_offset + 1).unwrap_or(0);
+                self.groups.processed(now_ms, *client, records);
+            }
             _ => {}
         }
     }

@@ -9,8 +9,9 @@
 use samsa_core::client::ProducerConfig;
 use samsa_core::node::NodeId;
 
+use crate::group_summary::GroupSummary;
 use crate::scenario::Scenario;
-use crate::stats::{ProducerRunStats, RunStats};
+use crate::stats::{GroupRunStats, ProducerRunStats, RunStats};
 
 /// The configs that decide a producer's batching and guarantees, as Kafka names them.
 fn config_line(config: &ProducerConfig) -> String {
@@ -109,4 +110,69 @@ pub fn partition_lines(stats: &RunStats) -> Vec<String> {
 /// Whether there is more than one partition to compare (a lone partition is not "hottest").
 fn rates_len_above_one(stats: &RunStats) -> bool {
     stats.clients.partitions.len() > 1
+}
+
+/// Per consumer group, as `kafka-consumer-groups.sh --describe` would show it at the end, plus what the
+/// run's counts add: rebalances, each member's idle time, processing rate and lag in time.
+pub fn group_lines(groups: &[GroupSummary], stats: &RunStats, end_ms: u64) -> Vec<String> {
+    let mut lines = Vec::new();
+    if groups.is_empty() && stats.groups.groups.is_empty() {
+        return lines;
+    }
+    lines.push(
+        "consumer groups (lag = high watermark - committed offset, as kafka-consumer-groups.sh):".to_owned(),
+    );
+    for group in groups {
+        let counts = stats.groups.groups.get(&group.group_id);
+        let rate = counts.map_or(0.0, GroupRunStats::processing_rate_per_sec);
+        let lag = group.total_lag();
+        let lag_time = if rate > 0.0 {
+            format!(", ~{:.1} s at {rate:.1} records/s", lag as f64 / rate)
+        } else {
+            String::new()
+        };
+        lines.push(format!(
+            "  {}: {} generation {} ({}), coordinator broker-{}, {} rebalances, lag {lag}{lag_time}",
+            group.group_id,
+            group.state,
+            group.generation_id,
+            group.protocol.as_deref().unwrap_or("no protocol"),
+            group.coordinator,
+            counts.map_or(0, |c| c.rebalances),
+        ));
+        for member in &group.members {
+            let partitions: Vec<String> =
+                member.partitions.iter().map(|tp| format!("{}-{}", tp.topic, tp.partition)).collect();
+            let static_id =
+                member.group_instance_id.as_deref().map(|i| format!(" (static {i})")).unwrap_or_default();
+            let client = crate::trace::ids::parse_node_id(&member.client);
+            let idle = match (counts, client) {
+                (Some(c), Some(samsa_core::node::NodeId::Client(n))) => {
+                    format!(", idle {} ms", c.idle_ms(n, end_ms))
+                }
+                _ => String::new(),
+            };
+            let owned = if partitions.is_empty() { "no partitions".to_owned() } else { partitions.join(" ") };
+            lines.push(format!("    {}{static_id}: {owned}{idle}", member.client));
+        }
+        for p in &group.partitions {
+            let committed = p.committed.map_or("-".to_owned(), |c| c.to_string());
+            let mut line = format!(
+                "    {}-{}: committed {committed}, high watermark {}, log end {}, lag {}",
+                p.tp.topic,
+                p.tp.partition,
+                p.high_watermark,
+                p.log_end_offset,
+                p.lag()
+            );
+            if p.below_log_start() > 0 {
+                line.push_str(&format!(
+                    " ({} records deleted by retention before the group read them)",
+                    p.below_log_start()
+                ));
+            }
+            lines.push(line);
+        }
+    }
+    lines
 }

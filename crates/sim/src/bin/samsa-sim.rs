@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use clap::{Parser, Subcommand};
 use samsa_sim::runner::{reproduce_command, run, RunOptions, RunOutcome};
 use samsa_sim::scenario::Scenario;
-use samsa_sim::summary::{partition_lines, producer_lines};
+use samsa_sim::summary::{group_lines, partition_lines, producer_lines};
 use samsa_sim::Trace;
 
 /// Most seeds one `explore` runs: a bound on the command's work and on its result table.
@@ -136,6 +136,16 @@ fn print_summary(scenario: &Scenario, options: RunOptions, path: &str, outcome: 
     }
     for line in producer_lines(scenario, s).into_iter().chain(partition_lines(s)) {
         println!("{line}");
+    }
+    for line in group_lines(&outcome.groups, s, outcome.duration_ms) {
+        println!("{line}");
+    }
+    if r.records_processed > 0 || r.records_skipped > 0 || r.lost_to_retention > 0 {
+        println!(
+            "group processing: {} processed, {} reprocessed, {} skipped (committed, never processed), {} lost to \
+             retention",
+            r.records_processed, r.records_reprocessed, r.records_skipped, r.lost_to_retention
+        );
     }
     println!(
         "messages: sent {}, delivered {}, duplicated {}, {}",

@@ -164,6 +164,12 @@ impl AckLedger {
             if committed && found.is_some_and(|r| r.record_id == Some(record_id)) {
                 continue;
             }
+            // Below the log start offset retention deleted it on purpose (`retention.ms`/`bytes`): not a
+            // loss Kafka promised to prevent (a consumer that never read it sees it as lost to retention).
+            if found.is_none() && ack.offset < leader.log_start_offset && ack.offset < leader.high_watermark {
+                report.acked_deleted_by_retention += 1;
+                continue;
+            }
             let what_is_there = match found {
                 Some(r) if r.record_id == Some(record_id) => {
                     format!(

@@ -202,6 +202,17 @@ impl ConsumeLedger {
         }
     }
 
+    /// `client`'s position in `tp` was set anew (a reset, a committed offset restored, a new assignment,
+    /// a revocation): the next record may come from anywhere, so the order check starts over.
+    pub(crate) fn forget(&mut self, client: u32, tp: &TopicPartition) {
+        self.positions.remove(&(client, tp.clone()));
+    }
+
+    /// `client` restarted as a new consumer: all its positions start over.
+    pub(crate) fn forget_client(&mut self, client: u32) {
+        self.positions.retain(|(c, _), _| *c != client);
+    }
+
     /// Every consumed record must be in the final committed log at the same offset.
     pub(crate) fn finish(self, state: &FinalState, causes: &KnownCauses, report: &mut Report) {
         for (tp, reads) in &self.reads {
@@ -210,6 +221,9 @@ impl ConsumeLedger {
             };
             for (offset, record_id, first) in reads.iter() {
                 let found = leader.record_at(offset);
+                if found.is_none() && offset < leader.log_start_offset && offset < leader.high_watermark {
+                    continue; // deleted by retention after it was read
+                }
                 let committed = offset < leader.high_watermark;
                 if committed && found.is_some_and(|r| r.record_id == record_id) {
                     continue;

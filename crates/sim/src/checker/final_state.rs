@@ -34,6 +34,8 @@ pub struct FinalReplica {
     pub high_watermark: i64,
     /// Its log end offset.
     pub log_end_offset: i64,
+    /// Its log start offset (records below it were deleted by retention).
+    pub log_start_offset: i64,
     /// Every record in its log, by ascending offset.
     pub records: Vec<FinalRecord>,
 }
@@ -79,7 +81,7 @@ impl FinalReplica {
             }
             offset = next_offset;
         }
-        Ok(FinalReplica { high_watermark, log_end_offset, records })
+        Ok(FinalReplica { high_watermark, log_end_offset, log_start_offset: log.log_start_offset(), records })
     }
 
     /// The record at `offset`, if the log holds one there.

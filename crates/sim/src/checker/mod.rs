@@ -23,12 +23,13 @@ mod divergence;
 mod duplicates;
 pub mod final_state;
 mod fire_and_forget;
+mod groups;
 mod high_watermark;
 pub(crate) mod paged;
 mod reordered;
 pub mod report;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use samsa_core::client::events::RecordId;
 use samsa_core::node::NodeId;
@@ -53,6 +54,8 @@ pub struct CheckerConfig {
     /// Most distinct records tracked (sent, acked, consumed each); past it records are counted but not
     /// checked, and [`Report::records_untracked`] says how many.
     pub max_tracked_records: usize,
+    /// Each consumer's `group.id`, by client id (consumers without one are not group members).
+    pub consumer_groups: BTreeMap<u32, String>,
 }
 
 impl CheckerConfig {
@@ -71,13 +74,26 @@ impl CheckerConfig {
                 _ => None,
             })
             .collect();
-        CheckerConfig { ordered_clients, ..CheckerConfig::default() }
+        let consumer_groups = scenario
+            .consumers
+            .iter()
+            .enumerate()
+            .filter_map(|(index, plan)| match (scenario.consumer_node(index), &plan.config.group_id) {
+                (NodeId::Client(client), Some(group)) => Some((client, group.clone())),
+                _ => None,
+            })
+            .collect();
+        CheckerConfig { ordered_clients, consumer_groups, ..CheckerConfig::default() }
     }
 }
 
 impl Default for CheckerConfig {
     fn default() -> Self {
-        CheckerConfig { ordered_clients: BTreeSet::new(), max_tracked_records: DEFAULT_MAX_TRACKED_RECORDS }
+        CheckerConfig {
+            ordered_clients: BTreeSet::new(),
+            max_tracked_records: DEFAULT_MAX_TRACKED_RECORDS,
+            consumer_groups: BTreeMap::new(),
+        }
     }
 }
 
@@ -94,12 +110,14 @@ pub struct Checker {
     consumed: consumed::ConsumeLedger,
     high_watermarks: high_watermark::HighWatermarks,
     causes: causes::KnownCauses,
+    groups: groups::GroupLedger,
     untracked: u64,
 }
 
 impl Checker {
     /// A checker for a run described by `config`.
     pub fn new(config: CheckerConfig) -> Self {
+        let groups = groups::GroupLedger::new(config.consumer_groups.clone());
         // Record ids count up from 1 and offsets from 0: with at most `max_tracked_records` of each,
         // every tracked one is below this, so the ledgers page all of them.
         let dense_len = u64::try_from(config.max_tracked_records).unwrap_or(u64::MAX).saturating_add(1);
@@ -112,6 +130,7 @@ impl Checker {
             consumed: consumed::ConsumeLedger::new(dense_len),
             high_watermarks: high_watermark::HighWatermarks::default(),
             causes: causes::KnownCauses::default(),
+            groups,
             untracked: 0,
         }
     }
@@ -167,6 +186,31 @@ impl Checker {
                     &self.causes,
                     &mut self.report,
                 );
+            }
+            TraceKind::GroupJoined { client, group_id, generation_id, protocol, .. } => {
+                self.groups.joined(*client, group_id, *generation_id, protocol.as_deref());
+            }
+            TraceKind::PartitionsAssigned { client, group_id, generation_id, added, owned } => {
+                for tp in added {
+                    self.consumed.forget(*client, tp);
+                }
+                self.groups.assigned(at, *client, group_id, *generation_id, owned);
+            }
+            TraceKind::PartitionsRevoked { client, partitions, .. }
+            | TraceKind::PartitionsLost { client, partitions, .. } => {
+                for tp in partitions {
+                    self.consumed.forget(*client, tp);
+                }
+            }
+            TraceKind::PositionReset { client, tp, .. } | TraceKind::PositionRestored { client, tp, .. } => {
+                self.consumed.forget(*client, tp);
+            }
+            TraceKind::NodeRestarted { node: NodeId::Client(client) } => self.consumed.forget_client(*client),
+            TraceKind::RecordsProcessed { client, tp, first_offset, last_offset } => {
+                self.groups.processed(*client, tp, *first_offset, *last_offset);
+            }
+            TraceKind::GroupOffsetsStored { group_id, offsets, .. } => {
+                self.groups.stored(at, group_id, offsets)
             }
             TraceKind::BecameLeader { broker, tp, leader_epoch } => {
                 self.high_watermarks.became_leader(*broker, tp, *leader_epoch);
@@ -224,7 +268,8 @@ impl Checker {
 
     /// Decides the end-of-run checks against the converged cluster and returns the verdict.
     pub fn finish(self, state: &FinalState) -> Report {
-        let Checker { mut report, sent, acks, fire_and_forget, consumed, causes, untracked, .. } = self;
+        let Checker { mut report, sent, acks, fire_and_forget, consumed, causes, groups, untracked, .. } =
+            self;
         report.records_acked = acks.len() as u64;
         report.records_untracked = untracked;
         report.offline_partitions =
@@ -234,6 +279,7 @@ impl Checker {
         report.records_reordered = reordered::count(state, &sent);
         report.unacknowledged_lost = fire_and_forget.lost(state);
         consumed.finish(state, &causes, &mut report);
+        groups.finish(state, &mut report);
         divergence::check(state, &mut report);
         // Streaming checks pushed first; a reader wants the story in order.
         report.violations.sort_by_key(|v| v.at);

@@ -51,6 +51,12 @@ pub enum ViolationKind {
     DivergentReplica,
     /// A per-step invariant of a broker or the controller failed (`check_invariants`).
     Invariant,
+    /// A consumer group committed past records no member processed: at-most-once loss (the commit
+    /// came before the processing, and the processing never happened).
+    ConsumerSkipped,
+    /// Two members of one group owned a partition in the same generation (or, with cooperative
+    /// rebalancing, a partition moved before its old owner revoked it, KIP-429).
+    PartitionOwnedTwice,
 }
 
 impl ViolationKind {
@@ -66,6 +72,8 @@ impl ViolationKind {
             ViolationKind::ConsumedRecordNotCommitted => "consumed-record-not-committed",
             ViolationKind::DivergentReplica => "divergent-replica",
             ViolationKind::Invariant => "invariant",
+            ViolationKind::ConsumerSkipped => "consumer-skipped",
+            ViolationKind::PartitionOwnedTwice => "partition-owned-twice",
         }
     }
 }
@@ -158,8 +166,20 @@ pub struct Report {
     pub records_failed: BTreeMap<String, u64>,
     /// Records consumers received.
     pub records_consumed: u64,
+    /// Records group members' applications finished processing (counting repeats).
+    pub records_processed: u64,
+    /// Records a group processed more than once (each extra time counts): reprocessing after a
+    /// rebalance or a crash, which at-least-once allows.
+    pub records_reprocessed: u64,
+    /// Records below a group's committed offset that no member processed (at-most-once loss).
+    pub records_skipped: u64,
+    /// Records a group never processed because retention deleted them first (its position fell below
+    /// the log start offset).
+    pub lost_to_retention: u64,
     /// Acked records missing from the final committed log.
     pub acked_lost: u64,
+    /// Acked records below the final log start offset: deleted by retention, not lost.
+    pub acked_deleted_by_retention: u64,
     /// Record ids present at more than one offset of a committed log.
     pub duplicated: u64,
     /// Committed records that sit after a record their producer sent later (out of send order), for
@@ -240,6 +260,17 @@ impl fmt::Display for Report {
         }
         writeln!(f)?;
         writeln!(f, "records consumed:  {}", self.records_consumed)?;
+        if self.records_processed > 0 || self.records_skipped > 0 || self.lost_to_retention > 0 {
+            writeln!(
+                f,
+                "group processing:  {} processed, {} reprocessed, {} skipped (committed, never processed), \
+                 {} lost to retention",
+                self.records_processed,
+                self.records_reprocessed,
+                self.records_skipped,
+                self.lost_to_retention
+            )?;
+        }
         writeln!(f, "acked then lost:   {}", self.acked_lost)?;
         if self.records_untracked > 0 {
             writeln!(

@@ -21,7 +21,7 @@ use crate::checker::{Report, ViolationKind};
 use crate::stats::RunStats;
 
 /// Every checker violation kind, for key lookup.
-const VIOLATION_KINDS: [ViolationKind; 9] = [
+const VIOLATION_KINDS: [ViolationKind; 11] = [
     ViolationKind::AckedWriteLost,
     ViolationKind::Duplicate,
     ViolationKind::ProducerOrder,
@@ -31,6 +31,8 @@ const VIOLATION_KINDS: [ViolationKind; 9] = [
     ViolationKind::ConsumedRecordNotCommitted,
     ViolationKind::DivergentReplica,
     ViolationKind::Invariant,
+    ViolationKind::ConsumerSkipped,
+    ViolationKind::PartitionOwnedTwice,
 ];
 
 /// What one expectation is about.
@@ -49,6 +51,10 @@ pub enum Expectation {
     UnacknowledgedLost,
     /// Retried batches leaders answered with the original offset ([`RunStats::duplicate_batches`]).
     DuplicateBatches,
+    /// Records a consumer group processed more than once ([`Report::records_reprocessed`]).
+    Reprocessed,
+    /// Records retention deleted before a group processed them ([`Report::lost_to_retention`]).
+    LostToRetention,
     /// Produce answers or record failures with this Kafka error.
     Error(ErrorCode),
 }
@@ -65,6 +71,9 @@ fn lookup(key: &str) -> Option<Expectation> {
         "reordered" => return Some(Expectation::Reordered),
         "unacknowledged_lost" => return Some(Expectation::UnacknowledgedLost),
         "duplicate_batches" => return Some(Expectation::DuplicateBatches),
+        "skipped" => return Some(Expectation::Violation(ViolationKind::ConsumerSkipped)),
+        "reprocessed" => return Some(Expectation::Reprocessed),
+        "lost_to_retention" => return Some(Expectation::LostToRetention),
         _ => {}
     }
     if let Some(kind) = VIOLATION_KINDS.iter().find(|k| k.name().replace('-', "_") == key) {
@@ -89,7 +98,7 @@ pub(super) fn validate(
                 format!("expect.{key}"),
                 value.span(),
                 "unknown expectation (acked_lost, duplicates, violations, unclean_elections, reordered, \
-                 unacknowledged_lost, duplicate_batches, a violation kind such as read_past_high_watermark, \
+                 unacknowledged_lost, duplicate_batches, skipped, reprocessed, lost_to_retention, a violation kind such as read_past_high_watermark, \
                  or a Kafka error name such as not_enough_replicas)",
             )),
         })
@@ -110,6 +119,8 @@ fn count(expectation: &Expectation, expect: &Expectations, report: &Report, stat
         Expectation::Reordered => report.records_reordered,
         Expectation::UnacknowledgedLost => report.unacknowledged_lost,
         Expectation::DuplicateBatches => stats.duplicate_batches,
+        Expectation::Reprocessed => report.records_reprocessed,
+        Expectation::LostToRetention => report.lost_to_retention,
         Expectation::Error(code) => {
             let name = code.name();
             [&stats.produce_answers, &stats.records_failed, &stats.records_rejected]

@@ -112,13 +112,76 @@ pub struct ProducerPlan {
     pub stop_ms: u64,
 }
 
-/// A consumer assigned every partition of a topic.
+/// A consumer: a group member subscribed to `topic` (with a `group.id`), or assigned every partition
+/// of it; and the application polling it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConsumerPlan {
     /// The topic.
     pub topic: String,
     /// Its configs.
     pub config: ConsumerConfig,
+    /// The application's poll loop.
+    pub workload: ConsumerWorkload,
+}
+
+/// When the application commits offsets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CommitMode {
+    /// Only `enable.auto.commit` (in `poll`, every `auto.commit.interval.ms`).
+    #[default]
+    Auto,
+    /// `commitSync` after each poll's records are processed (at-least-once).
+    SyncAfterProcessing,
+    /// `commitAsync` after each poll's records are processed.
+    AsyncAfterProcessing,
+    /// `commitSync` right after `poll`, before processing (at-most-once).
+    SyncBeforeProcessing,
+}
+
+impl CommitMode {
+    /// The scenario names, in order.
+    pub const NAMES: [&'static str; 4] =
+        ["auto", "sync-after-processing", "async-after-processing", "sync-before-processing"];
+
+    /// The mode for a scenario name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "auto" => CommitMode::Auto,
+            "sync-after-processing" => CommitMode::SyncAfterProcessing,
+            "async-after-processing" => CommitMode::AsyncAfterProcessing,
+            "sync-before-processing" => CommitMode::SyncBeforeProcessing,
+            _ => return None,
+        })
+    }
+
+    /// Its scenario name.
+    pub fn name(self) -> &'static str {
+        match self {
+            CommitMode::Auto => "auto",
+            CommitMode::SyncAfterProcessing => "sync-after-processing",
+            CommitMode::AsyncAfterProcessing => "async-after-processing",
+            CommitMode::SyncBeforeProcessing => "sync-before-processing",
+        }
+    }
+}
+
+/// The application around a consumer (`[consumers.workload]`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConsumerWorkload {
+    /// Time spent on each record.
+    pub processing_ms_per_record: u64,
+    /// When it commits.
+    pub commit: CommitMode,
+    /// With a manual mode, at most this often (0: after every poll).
+    pub commit_interval_ms: u64,
+    /// Its `onPartitionsRevoked` commits the processed offsets.
+    pub commit_on_revoke: bool,
+    /// Records go to a worker queue and the loop polls again at once.
+    pub handoff: bool,
+    /// It subscribes (or assigns) at this time.
+    pub start_ms: u64,
+    /// It closes the consumer at this time.
+    pub stop_ms: Option<u64>,
 }
 
 /// A validated scenario, ready to build a simulation from.

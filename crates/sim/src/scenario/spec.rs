@@ -8,7 +8,10 @@ use toml::Spanned;
 
 use super::configs::{broker_config, consumer_config, producer_config, topic_config, ConfigMap};
 use super::faults::parse_target;
-use super::{ConsumerPlan, Lines, ProducerPlan, Scenario, ScenarioError, TopicPlan, SCENARIO_VERSION};
+use super::{
+    CommitMode, ConsumerPlan, ConsumerWorkload, Lines, ProducerPlan, Scenario, ScenarioError, TopicPlan,
+    SCENARIO_VERSION,
+};
 use crate::engine::Target;
 use crate::network::{NetworkConfig, DEFAULT_MAX_IN_FLIGHT_MESSAGES};
 
@@ -123,12 +126,45 @@ fn default_value_bytes() -> u32 {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ConsumerSpec {
-    /// The topic (every partition is assigned).
+    /// The topic: subscribed with a `group.id`, else every partition assigned.
     pub topic: Spanned<String>,
+    /// How many consumers this block stands for (default 1).
+    pub instances: Option<Spanned<u32>>,
     /// Consumer configs by Kafka name.
     #[serde(default)]
     pub config: ConfigMap,
+    /// The application's poll loop.
+    pub workload: Option<ConsumerWorkloadSpec>,
 }
+
+/// `[consumers.workload]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsumerWorkloadSpec {
+    /// Time the application spends on each record.
+    pub processing_ms_per_record: Option<Spanned<u64>>,
+    /// `auto`, `sync-after-processing`, `async-after-processing` or `sync-before-processing`.
+    pub commit: Option<Spanned<String>>,
+    /// With a manual commit mode: commit at most this often (0: after every poll's records).
+    #[serde(default)]
+    pub commit_interval_ms: u64,
+    /// `onPartitionsRevoked` commits the processed offsets.
+    #[serde(default)]
+    pub commit_on_revoke: bool,
+    /// Records go to a worker queue and `poll` continues at once.
+    #[serde(default)]
+    pub handoff: bool,
+    /// `subscribe`/`assign` at this time.
+    #[serde(default)]
+    pub start_ms: u64,
+    /// `close()` at this time.
+    pub stop_ms: Option<Spanned<u64>>,
+}
+
+/// Most consumers one `[[consumers]]` block may stand for.
+pub const MAX_CONSUMER_INSTANCES: u32 = 64;
+/// Longest processing time per record a scenario may ask for (an hour).
+pub const MAX_PROCESSING_MS_PER_RECORD: u64 = 3_600_000;
 
 /// `[network]`.
 #[derive(Debug, Default, Deserialize)]
@@ -372,7 +408,23 @@ impl ScenarioFile {
         for (i, c) in self.consumers.iter().enumerate() {
             let topic = known_topic(format!("consumers[{i}].topic"), &c.topic)?;
             let config = consumer_config(lines, &format!("consumers[{i}].config"), &c.config)?;
-            consumers.push(ConsumerPlan { topic, config });
+            let workload = consumer_workload(lines, i, c.workload.as_ref(), &config, duration_ms)?;
+            let instances = c.instances.as_ref().map_or(1, |n| *n.get_ref());
+            if !(1..=MAX_CONSUMER_INSTANCES).contains(&instances) {
+                let span = c.instances.as_ref().map_or(0..0, |n| n.span());
+                let message = format!("must be between 1 and {MAX_CONSUMER_INSTANCES}, got {instances}");
+                return Err(lines.error(format!("consumers[{i}].instances"), span, message));
+            }
+            for instance in 0..instances {
+                let mut config = config.clone();
+                // Static members (KIP-345) need one group.instance.id each: `<id>-<n>` for several.
+                if instances > 1 {
+                    if let Some(id) = &config.group_instance_id {
+                        config.group_instance_id = Some(format!("{id}-{instance}"));
+                    }
+                }
+                consumers.push(ConsumerPlan { topic: topic.clone(), config, workload: workload.clone() });
+            }
         }
         let client_count = (producers.len() + consumers.len()) as u32;
         let network = self.network.validate(lines, broker_count, client_count)?;
@@ -399,6 +451,61 @@ impl ScenarioFile {
             expect,
         })
     }
+}
+
+/// `[consumers.workload]` validated (absent: instant processing, `auto` commits, runs all along).
+fn consumer_workload(
+    lines: &Lines<'_>,
+    index: usize,
+    spec: Option<&ConsumerWorkloadSpec>,
+    config: &samsa_core::client::ConsumerConfig,
+    duration_ms: u64,
+) -> Result<ConsumerWorkload, ScenarioError> {
+    let Some(spec) = spec else { return Ok(ConsumerWorkload::default()) };
+    let path = |field: &str| format!("consumers[{index}].workload.{field}");
+    let processing_ms_per_record = spec.processing_ms_per_record.as_ref().map_or(0, |p| *p.get_ref());
+    if let Some(processing) =
+        spec.processing_ms_per_record.as_ref().filter(|p| *p.get_ref() > MAX_PROCESSING_MS_PER_RECORD)
+    {
+        let message =
+            format!("must be at most {MAX_PROCESSING_MS_PER_RECORD}, got {processing_ms_per_record}");
+        return Err(lines.error(path("processing_ms_per_record"), processing.span(), message));
+    }
+    let commit = match &spec.commit {
+        None => CommitMode::Auto,
+        Some(mode) => CommitMode::parse(mode.get_ref()).ok_or_else(|| {
+            let message = format!(
+                "unknown commit mode `{}` (expected one of: {})",
+                mode.get_ref(),
+                CommitMode::NAMES.join(", ")
+            );
+            lines.error(path("commit"), mode.span(), message)
+        })?,
+    };
+    let needs_group = commit != CommitMode::Auto || spec.commit_on_revoke;
+    if needs_group && config.group_id.is_none() {
+        let span = spec.commit.as_ref().map_or(0..0, |m| m.span());
+        return Err(lines.error(
+            path("commit"),
+            span,
+            "committing offsets needs \"group.id\" in [consumers.config]",
+        ));
+    }
+    let stop_ms = spec.stop_ms.as_ref().map(|s| *s.get_ref());
+    if let (Some(stop), Some(span)) = (stop_ms, spec.stop_ms.as_ref().map(|s| s.span())) {
+        if stop < spec.start_ms || stop > duration_ms {
+            return Err(lines.error(path("stop_ms"), span, "must be between start_ms and duration_ms"));
+        }
+    }
+    Ok(ConsumerWorkload {
+        processing_ms_per_record,
+        commit,
+        commit_interval_ms: spec.commit_interval_ms,
+        commit_on_revoke: spec.commit_on_revoke,
+        handoff: spec.handoff,
+        start_ms: spec.start_ms,
+        stop_ms,
+    })
 }
 
 impl TopicSpec {

@@ -83,3 +83,53 @@ pub mod error_code {
         parse_error_code(&text).ok_or_else(|| D::Error::custom(format!("unknown error code `{text}`")))
     }
 }
+
+/// `#[serde(with = "topic_partitions")]`: a list of [`TopicPartition`]s as `["orders/0", …]`.
+pub mod topic_partitions {
+    use super::*;
+
+    /// Writes each as `topic/partition`.
+    pub fn serialize<S: Serializer>(tps: &[TopicPartition], serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(tps.iter().map(|tp| format!("{}/{}", tp.topic, tp.partition)))
+    }
+
+    /// Reads the list back.
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<TopicPartition>, D::Error> {
+        let texts = Vec::<String>::deserialize(deserializer)?;
+        texts
+            .iter()
+            .map(|t| {
+                parse_topic_partition(t)
+                    .ok_or_else(|| D::Error::custom(format!("invalid topic partition `{t}`")))
+            })
+            .collect()
+    }
+}
+
+/// `#[serde(with = "partition_offsets")]`: `(partition, offset)` pairs as `[["orders/0", 12], …]`.
+pub mod partition_offsets {
+    use super::*;
+
+    /// Writes each pair.
+    pub fn serialize<S: Serializer>(
+        offsets: &[(TopicPartition, i64)],
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(offsets.iter().map(|(tp, o)| (format!("{}/{}", tp.topic, tp.partition), *o)))
+    }
+
+    /// Reads the pairs back.
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Vec<(TopicPartition, i64)>, D::Error> {
+        let pairs = Vec::<(String, i64)>::deserialize(deserializer)?;
+        pairs
+            .into_iter()
+            .map(|(t, o)| {
+                parse_topic_partition(&t)
+                    .map(|tp| (tp, o))
+                    .ok_or_else(|| D::Error::custom(format!("invalid topic partition `{t}`")))
+            })
+            .collect()
+    }
+}

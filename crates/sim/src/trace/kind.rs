@@ -7,7 +7,7 @@ use samsa_core::replication::messages::{Message, TopicPartition};
 use samsa_core::ErrorCode;
 use serde::{Deserialize, Serialize};
 
-use super::ids::{error_code, node_id, topic_partition};
+use super::ids::{error_code, node_id, partition_offsets, topic_partition, topic_partitions};
 
 mod from_core;
 
@@ -47,6 +47,42 @@ pub enum Api {
     AllocateProducerIds,
     /// `AllocateProducerIdsResponse`.
     AllocateProducerIdsResponse,
+    /// `FindCoordinator`.
+    FindCoordinator,
+    /// `FindCoordinatorResponse`.
+    FindCoordinatorResponse,
+    /// `JoinGroup`.
+    JoinGroup,
+    /// `JoinGroupResponse`.
+    JoinGroupResponse,
+    /// `SyncGroup`.
+    SyncGroup,
+    /// `SyncGroupResponse`.
+    SyncGroupResponse,
+    /// `Heartbeat`.
+    Heartbeat,
+    /// `HeartbeatResponse`.
+    HeartbeatResponse,
+    /// `LeaveGroup`.
+    LeaveGroup,
+    /// `LeaveGroupResponse`.
+    LeaveGroupResponse,
+    /// `OffsetCommit`.
+    OffsetCommit,
+    /// `OffsetCommitResponse`.
+    OffsetCommitResponse,
+    /// `OffsetFetch`.
+    OffsetFetch,
+    /// `OffsetFetchResponse`.
+    OffsetFetchResponse,
+    /// `ListOffsets`.
+    ListOffsets,
+    /// `ListOffsetsResponse`.
+    ListOffsetsResponse,
+    /// `CreateTopics`.
+    CreateTopics,
+    /// `CreateTopicsResponse`.
+    CreateTopicsResponse,
 }
 
 impl Api {
@@ -69,6 +105,24 @@ impl Api {
             Message::InitProducerIdResponse(_) => Api::InitProducerIdResponse,
             Message::AllocateProducerIds { .. } => Api::AllocateProducerIds,
             Message::AllocateProducerIdsResponse { .. } => Api::AllocateProducerIdsResponse,
+            Message::FindCoordinator(_) => Api::FindCoordinator,
+            Message::FindCoordinatorResponse(_) => Api::FindCoordinatorResponse,
+            Message::JoinGroup(_) => Api::JoinGroup,
+            Message::JoinGroupResponse(_) => Api::JoinGroupResponse,
+            Message::SyncGroup(_) => Api::SyncGroup,
+            Message::SyncGroupResponse(_) => Api::SyncGroupResponse,
+            Message::Heartbeat(_) => Api::Heartbeat,
+            Message::HeartbeatResponse(_) => Api::HeartbeatResponse,
+            Message::LeaveGroup(_) => Api::LeaveGroup,
+            Message::LeaveGroupResponse(_) => Api::LeaveGroupResponse,
+            Message::OffsetCommit(_) => Api::OffsetCommit,
+            Message::OffsetCommitResponse(_) => Api::OffsetCommitResponse,
+            Message::OffsetFetch(_) => Api::OffsetFetch,
+            Message::OffsetFetchResponse(_) => Api::OffsetFetchResponse,
+            Message::ListOffsets(_) => Api::ListOffsets,
+            Message::ListOffsetsResponse(_) => Api::ListOffsetsResponse,
+            Message::CreateTopic(_) => Api::CreateTopics,
+            Message::CreateTopicResponse(_) => Api::CreateTopicsResponse,
         }
     }
 }
@@ -539,6 +593,181 @@ pub enum TraceKind {
         record_id: Option<u64>,
         /// The high watermark reported with it.
         high_watermark: i64,
+    },
+    /// [`ReplicationEvent::GroupStateChanged`](samsa_core::replication::events::ReplicationEvent::GroupStateChanged).
+    GroupStateChanged {
+        /// The coordinator.
+        broker: BrokerId,
+        /// The `group.id`.
+        group_id: String,
+        /// Kafka's state name (`PreparingRebalance`…).
+        state: String,
+        /// The generation.
+        generation_id: i32,
+        /// Members now.
+        members: u32,
+    },
+    /// [`ReplicationEvent::GroupMemberRemoved`](samsa_core::replication::events::ReplicationEvent::GroupMemberRemoved).
+    GroupMemberRemoved {
+        /// The coordinator.
+        broker: BrokerId,
+        /// The `group.id`.
+        group_id: String,
+        /// The member.
+        member_id: String,
+        /// Why.
+        reason: String,
+    },
+    /// [`ReplicationEvent::OffsetsCommitted`](samsa_core::replication::events::ReplicationEvent::OffsetsCommitted):
+    /// the coordinator stored a commit.
+    GroupOffsetsStored {
+        /// The coordinator.
+        broker: BrokerId,
+        /// The `group.id`.
+        group_id: String,
+        /// Each partition's committed offset.
+        #[serde(with = "partition_offsets")]
+        offsets: Vec<(TopicPartition, i64)>,
+    },
+    /// [`ReplicationEvent::CoordinatorLoaded`](samsa_core::replication::events::ReplicationEvent::CoordinatorLoaded).
+    CoordinatorLoaded {
+        /// The broker.
+        broker: BrokerId,
+        /// The `__consumer_offsets` partition.
+        partition: i32,
+        /// Loaded or unloaded.
+        loaded: bool,
+        /// Groups held from it afterwards.
+        groups: u32,
+    },
+    /// [`ClientEvent::GroupJoined`](samsa_core::client::ClientEvent::GroupJoined).
+    GroupJoined {
+        /// The client.
+        client: u32,
+        /// The `group.id`.
+        group_id: String,
+        /// Its member id.
+        member_id: String,
+        /// The generation joined.
+        generation_id: i32,
+        /// Whether it leads.
+        leader: bool,
+        /// The chosen assignor.
+        protocol: Option<String>,
+    },
+    /// [`ClientEvent::PartitionsAssigned`](samsa_core::client::ClientEvent::PartitionsAssigned).
+    PartitionsAssigned {
+        /// The client.
+        client: u32,
+        /// The `group.id`.
+        group_id: String,
+        /// The generation.
+        generation_id: i32,
+        /// Newly assigned.
+        #[serde(with = "topic_partitions")]
+        added: Vec<TopicPartition>,
+        /// Owned now.
+        #[serde(with = "topic_partitions")]
+        owned: Vec<TopicPartition>,
+    },
+    /// [`ClientEvent::PartitionsRevoked`](samsa_core::client::ClientEvent::PartitionsRevoked).
+    PartitionsRevoked {
+        /// The client.
+        client: u32,
+        /// The `group.id`.
+        group_id: String,
+        /// The generation they were owned in.
+        generation_id: i32,
+        /// The partitions.
+        #[serde(with = "topic_partitions")]
+        partitions: Vec<TopicPartition>,
+    },
+    /// [`ClientEvent::PartitionsLost`](samsa_core::client::ClientEvent::PartitionsLost).
+    PartitionsLost {
+        /// The client.
+        client: u32,
+        /// The `group.id`.
+        group_id: String,
+        /// The generation they were owned in.
+        generation_id: i32,
+        /// The partitions.
+        #[serde(with = "topic_partitions")]
+        partitions: Vec<TopicPartition>,
+    },
+    /// [`ClientEvent::OffsetsCommitted`](samsa_core::client::ClientEvent::OffsetsCommitted).
+    OffsetsCommitted {
+        /// The client.
+        client: u32,
+        /// The `group.id`.
+        group_id: String,
+        /// The generation it committed in.
+        generation_id: i32,
+        /// The committed offsets.
+        #[serde(with = "partition_offsets")]
+        offsets: Vec<(TopicPartition, i64)>,
+        /// By `enable.auto.commit`.
+        auto: bool,
+    },
+    /// [`ClientEvent::CommitFailed`](samsa_core::client::ClientEvent::CommitFailed).
+    CommitFailed {
+        /// The client.
+        client: u32,
+        /// The `group.id`.
+        group_id: String,
+        /// The offsets not committed.
+        #[serde(with = "partition_offsets")]
+        offsets: Vec<(TopicPartition, i64)>,
+        /// Why.
+        #[serde(with = "error_code")]
+        error: ErrorCode,
+        /// By `enable.auto.commit`.
+        auto: bool,
+    },
+    /// [`ClientEvent::PositionRestored`](samsa_core::client::ClientEvent::PositionRestored).
+    PositionRestored {
+        /// The client.
+        client: u32,
+        /// The partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// The committed offset it resumes from.
+        offset: i64,
+    },
+    /// [`ClientEvent::OffsetsForTimes`](samsa_core::client::ClientEvent::OffsetsForTimes).
+    OffsetsForTimes {
+        /// The client.
+        client: u32,
+        /// The query's id.
+        request_id: u64,
+        /// The partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// The offset and its timestamp, if any record is that late.
+        result: Option<(i64, i64)>,
+    },
+    /// [`ClientEvent::RecordsProcessed`](samsa_core::client::ClientEvent::RecordsProcessed): the
+    /// application finished these records.
+    RecordsProcessed {
+        /// The client.
+        client: u32,
+        /// The partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// First offset.
+        first_offset: i64,
+        /// Last offset.
+        last_offset: i64,
+    },
+    /// [`ClientEvent::GroupLeft`](samsa_core::client::ClientEvent::GroupLeft).
+    GroupLeft {
+        /// The client.
+        client: u32,
+        /// The `group.id`.
+        group_id: String,
+        /// The member id it had.
+        member_id: String,
+        /// Why, as Kafka's client words it.
+        reason: String,
     },
     /// [`ClientEvent::ConsumeFailed`](samsa_core::client::ClientEvent::ConsumeFailed).
     ConsumeFailed {

@@ -7,7 +7,7 @@
 use samsa_sim::live::protocol::{Command, UserAction};
 
 /// The trace hash the script ends at.
-pub const LIVE_SCRIPT_TRACE_HASH: &str = "21c80084d4c45303";
+pub const LIVE_SCRIPT_TRACE_HASH: &str = "1e84baa6983044a9";
 
 /// The scenario the script runs.
 pub const SCRIPT_SCENARIO: &str = include_str!("../../../../scenarios/playground.toml");

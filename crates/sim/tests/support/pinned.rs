@@ -6,4 +6,4 @@
 pub const BASIC_SEED: u64 = 1;
 
 /// `samsa-sim run scenarios/basic.toml --seed 1`'s trace hash.
-pub const BASIC_TRACE_HASH: &str = "28485df2220bbc57";
+pub const BASIC_TRACE_HASH: &str = "d84fbeca6ff78139";

@@ -330,6 +330,15 @@ impl Consumer {
             self.event(event);
             return alloc::vec![RebalanceCallback::Revoked(owned)];
         }
+        // Kafka's consumer joins once its metadata knows the subscribed topics, so that a leader
+        // assigns real partitions rather than nothing.
+        let known: BTreeSet<&str> = self.metadata.topics().map(|(name, _)| name).collect();
+        if matches!(self.subscription, Subscription::Topics(_))
+            && topics.iter().any(|t| !known.contains(t.as_str()))
+        {
+            self.metadata.request_update();
+            return Vec::new();
+        }
         self.send_join(now_ms, topics);
         Vec::new()
     }
@@ -676,9 +685,13 @@ impl Consumer {
         }
         let partitions_per_topic: BTreeMap<String, i32> =
             counts.iter().map(|(n, &c)| (n.clone(), i32::try_from(c).unwrap_or(i32::MAX))).collect();
+        // What this leader assigned with, for its own topics: a later change means a new rebalance. (A
+        // static leader that rejoined a Stable group gets no member list and assigns nothing; the
+        // coordinator keeps the group's assignment, KIP-345.)
+        let own_counts =
+            self.partition_counts(&self.group.as_ref().map(|g| g.joined_topics.clone()).unwrap_or_default());
         if let Some(g) = self.group.as_mut() {
-            let own_topics: Vec<String> = g.joined_topics.clone();
-            g.assigned_with = counts.into_iter().filter(|(n, _)| own_topics.contains(n)).collect();
+            g.assigned_with = own_counts;
         }
         assignor::assign(strategy, &partitions_per_topic, &members)
             .into_iter()

@@ -124,10 +124,13 @@ impl GroupCoordinator {
         let mut fenced = Vec::new();
         fenced.extend(member.awaiting_join.take());
         fenced.extend(member.awaiting_sync.take());
-        let unchanged = group.protocol.as_deref().is_some_and(|p| {
-            member.metadata(p)
-                == request.protocols.iter().find(|q| q.name == p).map(|q| q.metadata.as_slice())
-        });
+        // Kafka's `updateStaticMemberAndRebalance`: in a Stable group the restarted member gets its old
+        // assignment without a rebalance unless its protocols change the group's selected protocol.
+        let mut probe = group.clone();
+        if let Some(m) = probe.members.get_mut(old_member_id) {
+            m.protocols = request.protocols.clone();
+        }
+        let unchanged = probe.select_protocol() == group.protocol;
         member.member_id = member_id.clone();
         member.client = from;
         member.protocols = request.protocols;
@@ -297,7 +300,9 @@ impl GroupCoordinator {
             group.protocol = None;
             group.leader = None;
             self.state_changed(ctx, group_id);
-            self.drop_if_unused(group_id);
+            // Kafka stores the empty group too, so its generation survives a coordinator failover; the
+            // group (and its offsets) stays until offsets expire, which samsa does not model.
+            self.store_empty_group(ctx, group_id);
             return;
         }
         group.protocol = group.select_protocol();
@@ -427,6 +432,26 @@ impl GroupCoordinator {
             }
             None => self.finish_sync(ctx, group_id, ErrorCode::CoordinatorNotAvailable),
         }
+    }
+
+    fn store_empty_group(&mut self, ctx: CoordinatorCtx<'_>, group_id: &str) {
+        let Some(group) = self.groups.get(group_id) else { return };
+        let stored = StoredGroup {
+            protocol_type: group.protocol_type.clone().unwrap_or_default(),
+            generation_id: group.generation_id,
+            protocol: None,
+            leader: None,
+            current_state_timestamp_ms: i64::try_from(ctx.now_ms).unwrap_or(i64::MAX),
+            members: Vec::new(),
+        };
+        let record = group_metadata_record(group_id, &stored, ctx.now_ms);
+        let partition = group.partition;
+        // If the append fails the generation may go back after a failover; nothing waits for it.
+        let _ = self.append(
+            partition,
+            alloc::vec![record],
+            PendingAppend::Store { group_id: String::from(group_id) },
+        );
     }
 
     /// The group-metadata append finished: Stable and everyone's assignment, or an error and a new

@@ -27,7 +27,6 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::group::messages::OffsetAndMetadata;
-use crate::group::GroupState;
 use crate::node::{BrokerId, NodeId};
 use crate::record_batch::NewRecord;
 use crate::replication::events::ReplicationEvent;
@@ -79,6 +78,8 @@ enum PendingAppend {
     },
     /// The group metadata after the leader's SyncGroup.
     Sync { group_id: String, generation_id: i32 },
+    /// The group metadata of a group that became empty (its generation must survive a failover).
+    Store { group_id: String },
 }
 
 /// What the handlers need from the broker.
@@ -191,17 +192,6 @@ impl GroupCoordinator {
     fn note_member_id(&mut self, member_id: &str) {
         if let Some(n) = member_id.rsplit('-').next().and_then(|n| n.parse::<u64>().ok()) {
             self.next_member_number = self.next_member_number.max(n.saturating_add(1));
-        }
-    }
-
-    /// Whether `group_id` is in a state where it could be dropped from memory: empty and without offsets.
-    fn drop_if_unused(&mut self, group_id: &str) {
-        if self
-            .groups
-            .get(group_id)
-            .is_some_and(|g| g.state == GroupState::Empty && g.members.is_empty() && g.offsets.is_empty())
-        {
-            self.groups.remove(group_id);
         }
     }
 }

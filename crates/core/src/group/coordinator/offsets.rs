@@ -167,6 +167,7 @@ impl GroupCoordinator {
                     Message::OffsetCommitResponse(OffsetCommitResponse { correlation_id, results }),
                 );
             }
+            PendingAppend::Store { .. } => {}
             PendingAppend::Sync { group_id, generation_id } => {
                 let current = self.groups.get(&group_id).is_some_and(|g| {
                     g.generation_id == generation_id
@@ -300,9 +301,9 @@ impl GroupCoordinator {
             self.groups.remove(group_id);
         }
         self.appends.retain(|_, pending| match pending {
-            PendingAppend::Commit { group_id, .. } | PendingAppend::Sync { group_id, .. } => {
-                !gone.contains(group_id)
-            }
+            PendingAppend::Commit { group_id, .. }
+            | PendingAppend::Sync { group_id, .. }
+            | PendingAppend::Store { group_id } => !gone.contains(group_id),
         });
     }
 

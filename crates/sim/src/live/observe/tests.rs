@@ -37,6 +37,7 @@ topic = "orders"
 workload = { rate_per_sec = 10 }
 [[consumers]]
 topic = "orders"
+config = { "auto.offset.reset" = "earliest" }
 "#,
     )
     .unwrap()

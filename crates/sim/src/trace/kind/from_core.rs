@@ -58,6 +58,29 @@ impl From<ReplicationEvent> for TraceKind {
                     limit: limit as u64,
                 }
             }
+            ReplicationEvent::GroupStateChanged { broker, group_id, state, generation_id, members } => {
+                TraceKind::GroupStateChanged {
+                    broker,
+                    group_id,
+                    state: state.name().to_owned(),
+                    generation_id,
+                    members,
+                }
+            }
+            ReplicationEvent::GroupMemberRemoved { broker, group_id, member_id, reason } => {
+                TraceKind::GroupMemberRemoved {
+                    broker,
+                    group_id,
+                    member_id,
+                    reason: reason.describe().to_owned(),
+                }
+            }
+            ReplicationEvent::OffsetsCommitted { broker, group_id, offsets } => {
+                TraceKind::GroupOffsetsStored { broker, group_id, offsets }
+            }
+            ReplicationEvent::CoordinatorLoaded { broker, partition, loaded, groups } => {
+                TraceKind::CoordinatorLoaded { broker, partition, loaded, groups }
+            }
         }
     }
 }
@@ -105,6 +128,36 @@ impl From<ClientEvent> for TraceKind {
             }
             ClientEvent::PositionReset { client, tp, from_offset, to_offset } => {
                 TraceKind::PositionReset { client, tp, from_offset, to_offset }
+            }
+            ClientEvent::GroupJoined { client, group_id, member_id, generation_id, leader, protocol } => {
+                TraceKind::GroupJoined { client, group_id, member_id, generation_id, leader, protocol }
+            }
+            ClientEvent::PartitionsAssigned { client, group_id, generation_id, added, owned } => {
+                TraceKind::PartitionsAssigned { client, group_id, generation_id, added, owned }
+            }
+            ClientEvent::PartitionsRevoked { client, group_id, generation_id, partitions } => {
+                TraceKind::PartitionsRevoked { client, group_id, generation_id, partitions }
+            }
+            ClientEvent::PartitionsLost { client, group_id, generation_id, partitions } => {
+                TraceKind::PartitionsLost { client, group_id, generation_id, partitions }
+            }
+            ClientEvent::OffsetsCommitted { client, group_id, generation_id, offsets, auto } => {
+                TraceKind::OffsetsCommitted { client, group_id, generation_id, offsets, auto }
+            }
+            ClientEvent::CommitFailed { client, group_id, offsets, error, auto } => {
+                TraceKind::CommitFailed { client, group_id, offsets, error, auto }
+            }
+            ClientEvent::PositionRestored { client, tp, offset } => {
+                TraceKind::PositionRestored { client, tp, offset }
+            }
+            ClientEvent::OffsetsForTimes { client, request_id, tp, result } => {
+                TraceKind::OffsetsForTimes { client, request_id, tp, result }
+            }
+            ClientEvent::RecordsProcessed { client, tp, first_offset, last_offset } => {
+                TraceKind::RecordsProcessed { client, tp, first_offset, last_offset }
+            }
+            ClientEvent::GroupLeft { client, group_id, member_id, reason } => {
+                TraceKind::GroupLeft { client, group_id, member_id, reason: reason.to_string() }
             }
         }
     }
