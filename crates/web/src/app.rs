@@ -11,8 +11,8 @@ use samsa_sim::live::protocol::{LiveView, PartitionRef, UserAction};
 use yew::prelude::*;
 
 use crate::components::{
-    Branches, Charts, CheckerPanel, Clients, Cluster, HelpOverlay, LogTab, NetworkControls, ReplicaLogs,
-    ScenarioPicker, Tabs, TimeBar, Timeline,
+    Branches, Charts, CheckerPanel, Clients, Cluster, Groups, HelpOverlay, LogTab, NetworkControls,
+    ReplicaLogs, ScenarioPicker, Tabs, TimeBar, Timeline,
 };
 use crate::panic_banner;
 use crate::state::live::{LinkEnd, LiveAction, LiveModel, Tab};
@@ -182,6 +182,7 @@ fn panels(view: &LiveView, handlers: &Handlers, client_refusal: Option<(String, 
             <ReplicaLogs log={view.log.clone()} {partitions} on_focus={handlers.focus.clone()} />
             <Clients producers={view.producers.clone()} consumers={view.consumers.clone()} refused={client_refusal}
                 on_action={handlers.act.clone()} />
+            <Groups groups={view.groups.clone()} />
             <div class="two-columns">
                 <CheckerPanel checker={view.checker.clone()} on_seek={handlers.seek.clone()} />
                 <Branches branches={view.branches.clone()} current={view.current_branch}

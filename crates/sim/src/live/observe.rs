@@ -16,6 +16,7 @@ mod acks;
 mod charts;
 mod clients;
 pub(crate) mod describe;
+mod describe_group;
 mod owners;
 mod timeline;
 

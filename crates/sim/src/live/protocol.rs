@@ -9,7 +9,10 @@ use serde::{Deserialize, Serialize};
 
 mod clients;
 
-pub use clients::{ConfigEntry, ConsumerPartitionView, ConsumerView, ProducerBatchingView, ProducerView};
+pub use clients::{
+    ConfigEntry, ConsumerGroupView, ConsumerPartitionView, ConsumerView, GroupMemberView, GroupPartitionView,
+    GroupView, ProducerBatchingView, ProducerView,
+};
 
 /// Most trace events a view carries (the newest ones up to the current moment).
 pub const MAX_VIEW_EVENTS: usize = 400;
@@ -200,6 +203,8 @@ pub struct LiveView {
     pub producers: Vec<ProducerView>,
     /// Consumers.
     pub consumers: Vec<ConsumerView>,
+    /// Consumer groups, as their coordinators see them.
+    pub groups: Vec<GroupView>,
     /// The newest trace events up to now (oldest first), at most [`MAX_VIEW_EVENTS`].
     pub events: Vec<EventView>,
     /// The checker's live counts and violations.
@@ -425,7 +430,8 @@ pub enum EventCategory {
     /// Producer batches and idempotence: batches sent (sequence numbers, attempt), producer ids and
     /// epoch bumps, flushes, retried batches a leader recognised as duplicates.
     Producer,
-    /// Consumer fetches and records received.
+    /// Consumer fetches and records received; consumer groups (joins, assignments, commits, the
+    /// coordinator's group states).
     Consume,
     /// Network messages (sent, delivered, dropped).
     Network,

@@ -83,6 +83,7 @@ pub fn build_view(
         log: log::log_view(sim, &states, focus),
         producers: clients::producer_views(sim, scenario, observers),
         consumers: clients::consumer_views(sim, scenario, observers, &leader_high_watermarks),
+        groups: clients::group_views(sim, &leader_high_watermarks),
         cluster,
         events: observers.events(),
         checker,

@@ -234,6 +234,17 @@ pub fn ConsumerCard(props: &ConsumerCardProps) -> Html {
                 <span class={classes!("state-pill", state_class(c.state))}>{ state_class(c.state) }</span>
             </header>
             <dl class="client-counts">{ count(client, "consumed", "consumed", c.records_consumed) }</dl>
+            if let Some(g) = &c.group {
+                <p class="mono client-group" data-testid={format!("{client}-group")}>
+                    { format!(
+                        "group {} · {} · generation {}{}",
+                        g.group_id,
+                        g.state,
+                        g.generation_id,
+                        if g.leader { " · leader" } else { "" }
+                    ) }
+                </p>
+            }
             if !c.partitions.is_empty() {
                 <table class="client-positions mono">
                     <thead><tr><th>{ "partition" }</th><th>{ "position" }</th><th>{ "lag" }</th></tr></thead>

@@ -3,7 +3,7 @@
 //!
 //! - Live cluster (the default tab): [`time_bar`], [`cluster`] (+ [`cluster_metrics`],
 //!   [`partition_table`]), [`network_controls`], [`scenario_picker`], [`replica_logs`], [`clients`]
-//!   (+ [`producer_panel`]),
+//!   (+ [`producer_panel`]), [`groups`] (consumer groups),
 //!   [`timeline`], [`checker_panel`], [`charts`], [`branches`], [`help_overlay`], [`tabs`].
 //! - The `log` tab: [`log_tab`] and the single-topic views it lays out ([`topic_header`],
 //!   [`produce_form`], [`outcome_card`], [`retention`], [`topic_configs`], [`partition_log`],
@@ -18,6 +18,7 @@ pub mod cluster;
 pub mod cluster_metrics;
 pub mod event_list;
 pub mod format;
+pub mod groups;
 pub mod help_overlay;
 pub mod log_tab;
 pub mod network_controls;
@@ -42,6 +43,7 @@ pub use checker_panel::CheckerPanel;
 pub use clients::Clients;
 pub use cluster::Cluster;
 pub use event_list::EventList;
+pub use groups::Groups;
 pub use help_overlay::HelpOverlay;
 pub use log_tab::LogTab;
 pub use network_controls::NetworkControls;

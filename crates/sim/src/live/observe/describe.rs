@@ -47,7 +47,7 @@ fn percent(rate: f64) -> String {
 }
 
 /// A line before it gets its category (set by [`describe`] from [`category`]).
-fn described(node: Option<NodeId>, text: String) -> Described {
+pub(crate) fn described(node: Option<NodeId>, text: String) -> Described {
     Described { category: EventCategory::Cluster, node, text }
 }
 
@@ -92,7 +92,21 @@ pub(crate) fn category(kind: &TraceKind) -> EventCategory {
         | TraceKind::DuplicateBatch { .. } => EventCategory::Producer,
         TraceKind::RecordConsumed { .. }
         | TraceKind::ConsumeFailed { .. }
-        | TraceKind::PositionReset { .. } => EventCategory::Consume,
+        | TraceKind::PositionReset { .. }
+        | TraceKind::GroupJoined { .. }
+        | TraceKind::PartitionsAssigned { .. }
+        | TraceKind::PartitionsRevoked { .. }
+        | TraceKind::PartitionsLost { .. }
+        | TraceKind::OffsetsCommitted { .. }
+        | TraceKind::CommitFailed { .. }
+        | TraceKind::PositionRestored { .. }
+        | TraceKind::OffsetsForTimes { .. }
+        | TraceKind::RecordsProcessed { .. }
+        | TraceKind::GroupLeft { .. }
+        | TraceKind::GroupStateChanged { .. }
+        | TraceKind::GroupMemberRemoved { .. }
+        | TraceKind::GroupOffsetsStored { .. }
+        | TraceKind::CoordinatorLoaded { .. } => EventCategory::Consume,
         TraceKind::InvariantViolation { .. } => EventCategory::Checker,
         // Run start, elections, ISR, fencing, roles, purgatory limits — and events added after this
         // file was written, until they are named above.
@@ -121,6 +135,7 @@ pub(crate) fn describe(event: &TraceEvent, isr: Option<&[BrokerId]>) -> Describe
         ),
         _ => describe_fault(event)
             .or_else(|| describe_producer(event))
+            .or_else(|| super::describe_group::describe_group(event))
             .unwrap_or_else(|| describe_replication(event, isr)),
     };
     Described { category: category(&event.kind), ..line }

@@ -88,6 +88,66 @@ pub struct ConsumerView {
     pub records_consumed: u64,
     /// Its partitions: position and lag.
     pub partitions: Vec<ConsumerPartitionView>,
+    /// Its group membership, when it has a `group.id`.
+    pub group: Option<ConsumerGroupView>,
+}
+
+/// A consumer's view of its group membership.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumerGroupView {
+    /// `group.id`.
+    pub group_id: String,
+    /// Its member id (empty before joining).
+    pub member_id: String,
+    /// Its generation (-1 when not a member).
+    pub generation_id: i32,
+    /// `unjoined`, `joining`, `syncing` or `stable`.
+    pub state: String,
+    /// Whether it leads the group.
+    pub leader: bool,
+}
+
+/// A consumer group as its coordinator sees it (`kafka-consumer-groups.sh --describe`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupView {
+    /// `group.id`.
+    pub group_id: String,
+    /// The coordinator (`broker-<n>`).
+    pub coordinator: String,
+    /// Kafka's state name.
+    pub state: String,
+    /// Generation.
+    pub generation_id: i32,
+    /// The assignor.
+    pub protocol: String,
+    /// Members.
+    pub members: Vec<GroupMemberView>,
+    /// Committed offsets and lag per partition.
+    pub partitions: Vec<GroupPartitionView>,
+}
+
+/// One member of a [`GroupView`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMemberView {
+    /// `client-<n>`.
+    pub client: String,
+    /// Its `group.instance.id`, if static.
+    pub group_instance_id: Option<String>,
+    /// Its partitions (`topic-p`).
+    pub partitions: Vec<String>,
+}
+
+/// One partition of a [`GroupView`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupPartitionView {
+    /// `topic-p`.
+    pub partition: String,
+    /// The committed offset, or -1.
+    pub committed: i64,
+    /// The leader's high watermark.
+    pub high_watermark: i64,
+    /// High watermark − committed (kafka-consumer-groups.sh's LAG).
+    pub lag: i64,
 }
 
 /// A consumer's progress on one partition.

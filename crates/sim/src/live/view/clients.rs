@@ -12,7 +12,8 @@ use crate::live::observe::Observers;
 use samsa_core::client::Producer;
 
 use crate::live::protocol::{
-    ConfigEntry, ConsumerPartitionView, ConsumerView, ProducerBatchingView, ProducerView,
+    ConfigEntry, ConsumerGroupView, ConsumerPartitionView, ConsumerView, GroupMemberView, GroupPartitionView,
+    GroupView, ProducerBatchingView, ProducerView,
 };
 use crate::scenario::Scenario;
 
@@ -126,13 +127,80 @@ pub(crate) fn consumer_views(
                         .collect()
                 })
                 .unwrap_or_default();
+            let group = consumer.and_then(|c| c.membership()).map(|m| ConsumerGroupView {
+                group_id: m.group_id,
+                member_id: m.member_id,
+                generation_id: m.generation_id,
+                state: m.state.name().to_owned(),
+                leader: m.leader,
+            });
             ConsumerView {
                 client: node.to_string(),
                 state: node_state(sim.status(node)),
                 configs,
                 records_consumed: observers.client(client_id(node)).map_or(0, |c| c.consumed),
                 partitions,
+                group,
             }
         })
         .collect()
+}
+
+/// Every group the running brokers coordinate, with lag against the leaders' high watermarks now.
+pub(crate) fn group_views(
+    sim: &Simulation,
+    leader_high_watermarks: &BTreeMap<TopicPartition, i64>,
+) -> Vec<GroupView> {
+    let name = |tp: &TopicPartition| format!("{}-{}", tp.topic, tp.partition);
+    let mut groups = Vec::new();
+    for id in sim.node_ids() {
+        let Some(broker) = sim.node(id).and_then(|n| n.as_broker()) else { continue };
+        for group in broker.group_coordinator().groups() {
+            let members: Vec<(GroupMemberView, Vec<TopicPartition>)> = group
+                .members
+                .values()
+                .map(|m| {
+                    let tps = samsa_core::group::consumer_protocol::Assignment::decode(&m.assignment)
+                        .map(|a| a.partitions)
+                        .unwrap_or_default();
+                    let view = GroupMemberView {
+                        client: m.client.to_string(),
+                        group_instance_id: m.group_instance_id.clone(),
+                        partitions: tps.iter().map(name).collect(),
+                    };
+                    (view, tps)
+                })
+                .collect();
+            let tps: std::collections::BTreeSet<TopicPartition> = group
+                .offsets
+                .keys()
+                .cloned()
+                .chain(members.iter().flat_map(|(_, t)| t.iter().cloned()))
+                .collect();
+            let partitions = tps
+                .iter()
+                .map(|tp| {
+                    let committed = group.offsets.get(tp).map_or(-1, |o| o.offset);
+                    let high_watermark = leader_high_watermarks.get(tp).copied().unwrap_or(0);
+                    GroupPartitionView {
+                        partition: name(tp),
+                        committed,
+                        high_watermark,
+                        lag: (high_watermark - committed.max(0)).max(0),
+                    }
+                })
+                .collect();
+            groups.push(GroupView {
+                group_id: group.group_id.clone(),
+                coordinator: format!("broker-{}", broker.broker_id()),
+                state: group.state.name().to_owned(),
+                generation_id: group.generation_id,
+                protocol: group.protocol.clone().unwrap_or_default(),
+                members: members.into_iter().map(|(v, _)| v).collect(),
+                partitions,
+            });
+        }
+    }
+    groups.sort_by(|a, b| a.group_id.cmp(&b.group_id));
+    groups
 }

@@ -40,6 +40,7 @@ fn view_at(t_ms: u64, furthest_ms: u64) -> LiveView {
         log: None,
         producers: Vec::new(),
         consumers: Vec::new(),
+        groups: Vec::new(),
         events: Vec::new(),
         checker: CheckerView {
             records_sent: 0,
