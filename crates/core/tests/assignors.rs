@@ -3,7 +3,9 @@
 //! one; sticky moves only what the new balance requires; cooperative-sticky never hands a partition to
 //! a member while another member still owns it (KIP-429). Plus the javadoc examples.
 
-use std::collections::{BTreeMap, BTreeSet};
+extern crate alloc;
+
+use alloc::collections::{BTreeMap, BTreeSet};
 
 use proptest::prelude::*;
 use samsa_core::group::assignor::{assign, AssignmentStrategy, GroupAssignment, MemberSubscription};
