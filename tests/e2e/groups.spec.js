@@ -16,7 +16,7 @@ test.afterEach(async ({ page }) => {
   expect(browserErrors).toEqual([]);
 });
 
-async function playUntil(page, untilMs, speed = 20) {
+async function playUntil(page, untilMs, speed = 100) {
   await setSpeed(page, speed);
   await play(page);
   await expect
