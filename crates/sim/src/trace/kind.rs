@@ -3,129 +3,16 @@
 //! `from_core`).
 
 use samsa_core::node::{BrokerId, NodeId};
-use samsa_core::replication::messages::{Message, TopicPartition};
+use samsa_core::replication::messages::TopicPartition;
 use samsa_core::ErrorCode;
 use serde::{Deserialize, Serialize};
 
 use super::ids::{error_code, node_id, partition_offsets, topic_partition, topic_partitions};
 
+mod api;
 mod from_core;
 
-/// Which API a message belongs to (Kafka's request names), so the trace says what travelled without
-/// copying the payload.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Api {
-    /// `MetadataRequest`.
-    MetadataRequest,
-    /// `MetadataResponse`.
-    MetadataResponse,
-    /// `Produce`.
-    Produce,
-    /// `ProduceResponse`.
-    ProduceResponse,
-    /// `Fetch`.
-    Fetch,
-    /// `FetchResponse`.
-    FetchResponse,
-    /// `OffsetsForLeaderEpoch`.
-    OffsetsForLeaderEpoch,
-    /// `OffsetsForLeaderEpochResponse`.
-    OffsetsForLeaderEpochResponse,
-    /// `BrokerHeartbeat`.
-    BrokerHeartbeat,
-    /// `BrokerHeartbeatResponse`.
-    BrokerHeartbeatResponse,
-    /// `AlterPartition`.
-    AlterPartition,
-    /// `AlterPartitionResponse`.
-    AlterPartitionResponse,
-    /// `InitProducerId`.
-    InitProducerId,
-    /// `InitProducerIdResponse`.
-    InitProducerIdResponse,
-    /// `AllocateProducerIds`.
-    AllocateProducerIds,
-    /// `AllocateProducerIdsResponse`.
-    AllocateProducerIdsResponse,
-    /// `FindCoordinator`.
-    FindCoordinator,
-    /// `FindCoordinatorResponse`.
-    FindCoordinatorResponse,
-    /// `JoinGroup`.
-    JoinGroup,
-    /// `JoinGroupResponse`.
-    JoinGroupResponse,
-    /// `SyncGroup`.
-    SyncGroup,
-    /// `SyncGroupResponse`.
-    SyncGroupResponse,
-    /// `Heartbeat`.
-    Heartbeat,
-    /// `HeartbeatResponse`.
-    HeartbeatResponse,
-    /// `LeaveGroup`.
-    LeaveGroup,
-    /// `LeaveGroupResponse`.
-    LeaveGroupResponse,
-    /// `OffsetCommit`.
-    OffsetCommit,
-    /// `OffsetCommitResponse`.
-    OffsetCommitResponse,
-    /// `OffsetFetch`.
-    OffsetFetch,
-    /// `OffsetFetchResponse`.
-    OffsetFetchResponse,
-    /// `ListOffsets`.
-    ListOffsets,
-    /// `ListOffsetsResponse`.
-    ListOffsetsResponse,
-    /// `CreateTopics`.
-    CreateTopics,
-    /// `CreateTopicsResponse`.
-    CreateTopicsResponse,
-}
-
-impl Api {
-    /// The API of `message`.
-    pub fn of(message: &Message) -> Api {
-        match message {
-            Message::MetadataRequest { .. } => Api::MetadataRequest,
-            Message::MetadataResponse { .. } => Api::MetadataResponse,
-            Message::Produce(_) => Api::Produce,
-            Message::ProduceResponse(_) => Api::ProduceResponse,
-            Message::Fetch(_) => Api::Fetch,
-            Message::FetchResponse(_) => Api::FetchResponse,
-            Message::OffsetsForLeaderEpoch { .. } => Api::OffsetsForLeaderEpoch,
-            Message::OffsetsForLeaderEpochResponse { .. } => Api::OffsetsForLeaderEpochResponse,
-            Message::BrokerHeartbeat { .. } => Api::BrokerHeartbeat,
-            Message::BrokerHeartbeatResponse { .. } => Api::BrokerHeartbeatResponse,
-            Message::AlterPartition { .. } => Api::AlterPartition,
-            Message::AlterPartitionResponse { .. } => Api::AlterPartitionResponse,
-            Message::InitProducerId(_) => Api::InitProducerId,
-            Message::InitProducerIdResponse(_) => Api::InitProducerIdResponse,
-            Message::AllocateProducerIds { .. } => Api::AllocateProducerIds,
-            Message::AllocateProducerIdsResponse { .. } => Api::AllocateProducerIdsResponse,
-            Message::FindCoordinator(_) => Api::FindCoordinator,
-            Message::FindCoordinatorResponse(_) => Api::FindCoordinatorResponse,
-            Message::JoinGroup(_) => Api::JoinGroup,
-            Message::JoinGroupResponse(_) => Api::JoinGroupResponse,
-            Message::SyncGroup(_) => Api::SyncGroup,
-            Message::SyncGroupResponse(_) => Api::SyncGroupResponse,
-            Message::Heartbeat(_) => Api::Heartbeat,
-            Message::HeartbeatResponse(_) => Api::HeartbeatResponse,
-            Message::LeaveGroup(_) => Api::LeaveGroup,
-            Message::LeaveGroupResponse(_) => Api::LeaveGroupResponse,
-            Message::OffsetCommit(_) => Api::OffsetCommit,
-            Message::OffsetCommitResponse(_) => Api::OffsetCommitResponse,
-            Message::OffsetFetch(_) => Api::OffsetFetch,
-            Message::OffsetFetchResponse(_) => Api::OffsetFetchResponse,
-            Message::ListOffsets(_) => Api::ListOffsets,
-            Message::ListOffsetsResponse(_) => Api::ListOffsetsResponse,
-            Message::CreateTopic(_) => Api::CreateTopics,
-            Message::CreateTopicResponse(_) => Api::CreateTopicsResponse,
-        }
-    }
-}
+pub use api::Api;
 
 /// Why the network did not deliver a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -17,6 +17,7 @@
 mod commits;
 mod fetcher;
 mod group;
+mod group_responses;
 mod poll;
 mod topic_pattern;
 

@@ -9,7 +9,8 @@
 //! its append completed, as in Kafka.
 //!
 //! - [`group`] — a group's members, generation and state.
-//! - `join` (private) — JoinGroup, SyncGroup, Heartbeat, LeaveGroup and the rebalance timers.
+//! - `join` (private) — JoinGroup, SyncGroup and the rebalance's phases.
+//! - `membership` (private) — Heartbeat, LeaveGroup, removing members and the timers that do.
 //! - `offsets` (private) — OffsetCommit, OffsetFetch, append completions, loading.
 //! - [`records`] — the `__consumer_offsets` key/value schemas.
 //!
@@ -18,6 +19,7 @@
 
 pub mod group;
 mod join;
+mod membership;
 mod offsets;
 pub mod records;
 
