@@ -4,13 +4,17 @@
 
 extern crate alloc;
 
+mod in_process;
+
 use alloc::collections::{BTreeMap, BTreeSet};
 
 use samsa_core::client::{AutoOffsetReset, ClientEvent, Consumer, ConsumerConfig, Producer, ProducerConfig};
 use samsa_core::node::{BrokerId, Effect, Node, NodeId};
 use samsa_core::partitioner::{murmur2, to_positive};
-use samsa_core::replication::messages::{Acks, Message, TopicPartition};
+use samsa_core::replication::messages::{Acks, TopicPartition};
 use samsa_core::replication::{Broker, BrokerConfig, Controller, ControllerConfig, TopicConfig};
+
+use in_process::{run_until, Network, World};
 
 const LATENCY_MS: u64 = 1;
 const PRODUCER: NodeId = NodeId::Client(1);
@@ -20,12 +24,10 @@ const PARTITIONS: i32 = 3;
 
 /// The cluster and its clients, with messages in transit ordered by (delivery time, send order).
 struct Cluster {
-    now_ms: u64,
-    next_seq: u64,
+    network: Network,
     servers: BTreeMap<NodeId, Box<dyn Node>>,
     producer: Producer,
     consumer: Consumer,
-    in_transit: BTreeMap<(u64, u64), (NodeId, NodeId, Message)>,
     events: Vec<ClientEvent>,
 }
 
@@ -48,86 +50,11 @@ impl Cluster {
         };
         let mut consumer = Consumer::new(2, consumer_config, brokers).unwrap();
         consumer.assign((0..PARTITIONS).map(tp).collect());
-        Cluster {
-            now_ms: 0,
-            next_seq: 0,
-            servers,
-            producer,
-            consumer,
-            in_transit: BTreeMap::new(),
-            events: Vec::new(),
-        }
+        Cluster { network: Network::default(), servers, producer, consumer, events: Vec::new() }
     }
 
-    fn node(&mut self, id: NodeId) -> Option<&mut dyn Node> {
-        match id {
-            PRODUCER => Some(&mut self.producer),
-            CONSUMER => Some(&mut self.consumer),
-            _ => self.servers.get_mut(&id).map(|n| &mut **n as &mut dyn Node),
-        }
-    }
-
-    fn ids(&self) -> Vec<NodeId> {
-        self.servers.keys().copied().chain([PRODUCER, CONSUMER]).collect()
-    }
-
-    /// Takes `id`'s effects: messages go in transit, client events into the story.
-    fn collect(&mut self, id: NodeId) {
-        if id == CONSUMER {
-            // The application polls whenever the consumer did something.
-            let now_ms = self.now_ms;
-            self.consumer.poll(now_ms);
-        }
-        let Some(node) = self.node(id) else { return };
-        for effect in node.take_effects() {
-            match effect {
-                Effect::Send { to, message } => {
-                    let at = (self.now_ms + LATENCY_MS, self.next_seq);
-                    self.next_seq += 1;
-                    self.in_transit.insert(at, (id, to, message));
-                }
-                Effect::Client(event) => self.events.push(event),
-                Effect::Event(_) => {}
-            }
-        }
-    }
-
-    /// Runs every delivery and timer up to `until_ms`. A node whose `next_tick_ms` never moves forward
-    /// would spin here: the step bound catches it.
     fn run_until(&mut self, until_ms: u64) {
-        for _ in 0..1_000_000 {
-            let next_message = self.in_transit.keys().next().map(|&(at, _)| at);
-            let next_tick = self.ids().into_iter().filter_map(|id| self.tick_of(id)).min();
-            let Some(next_ms) = next_message.into_iter().chain(next_tick).min().filter(|&t| t <= until_ms)
-            else {
-                self.now_ms = until_ms;
-                return;
-            };
-            self.now_ms = self.now_ms.max(next_ms);
-            if next_message == Some(next_ms) {
-                let (_, (from, to, message)) = self.in_transit.pop_first().unwrap();
-                let now_ms = self.now_ms;
-                if let Some(node) = self.node(to) {
-                    node.on_message(now_ms, from, message);
-                    self.collect(to);
-                }
-            } else {
-                for id in self.ids() {
-                    if self.tick_of(id).is_some_and(|t| t <= self.now_ms) {
-                        let now_ms = self.now_ms;
-                        if let Some(node) = self.node(id) {
-                            node.on_tick(now_ms);
-                        }
-                        self.collect(id);
-                    }
-                }
-            }
-        }
-        panic!("no progress by {until_ms} ms: a node's next_tick_ms does not move forward");
-    }
-
-    fn tick_of(&mut self, id: NodeId) -> Option<u64> {
-        self.node(id).and_then(|n| n.next_tick_ms())
+        run_until(self, until_ms);
     }
 
     /// A crashed server: gone, and messages to it are lost (nothing answers them).
@@ -135,8 +62,12 @@ impl Cluster {
         self.servers.remove(&id);
     }
 
+    fn now_ms(&self) -> u64 {
+        self.network.now_ms
+    }
+
     fn send(&mut self, key: &str, record_id: u64) {
-        let now_ms = self.now_ms;
+        let now_ms = self.network.now_ms;
         self.producer.send(now_ms, TOPIC, Some(key.as_bytes().to_vec()), None, record_id, 0).unwrap();
         self.collect(PRODUCER);
     }
@@ -170,6 +101,40 @@ impl Cluster {
     }
 }
 
+impl World for Cluster {
+    fn network(&mut self) -> &mut Network {
+        &mut self.network
+    }
+
+    fn ids(&self) -> Vec<NodeId> {
+        self.servers.keys().copied().chain([PRODUCER, CONSUMER]).collect()
+    }
+
+    fn node(&mut self, id: NodeId) -> Option<&mut dyn Node> {
+        match id {
+            PRODUCER => Some(&mut self.producer),
+            CONSUMER => Some(&mut self.consumer),
+            _ => self.servers.get_mut(&id).map(|n| &mut **n as &mut dyn Node),
+        }
+    }
+
+    /// Takes `id`'s effects: messages go in transit, client events into the story.
+    fn collect(&mut self, id: NodeId) {
+        if id == CONSUMER {
+            // The application polls whenever the consumer did something.
+            let now_ms = self.network.now_ms;
+            self.consumer.poll(now_ms);
+        }
+        let Some(node) = self.node(id) else { return };
+        let effects = node.take_effects();
+        for effect in self.network.send_all(id, effects, LATENCY_MS) {
+            if let Effect::Client(event) = effect {
+                self.events.push(event);
+            }
+        }
+    }
+}
+
 fn tp(partition: i32) -> TopicPartition {
     TopicPartition { topic: TOPIC.into(), partition }
 }
@@ -189,7 +154,7 @@ fn every_acked_record_is_consumed_at_its_offset() {
     cluster.run_until(3_000);
     for record_id in 0..30 {
         cluster.send(&format!("customer-{record_id}"), record_id);
-        let next_ms = cluster.now_ms + 7;
+        let next_ms = cluster.now_ms() + 7;
         cluster.run_until(next_ms);
     }
     cluster.run_until(10_000);

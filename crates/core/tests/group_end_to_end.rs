@@ -5,6 +5,8 @@
 
 extern crate alloc;
 
+mod in_process;
+
 use alloc::collections::{BTreeMap, BTreeSet};
 
 use samsa_core::client::consumer::RebalanceCallback;
@@ -13,8 +15,10 @@ use samsa_core::group::assignor::AssignmentStrategy;
 use samsa_core::group::GroupState;
 use samsa_core::node::{BrokerId, Effect, Node, NodeId};
 use samsa_core::replication::events::ReplicationEvent;
-use samsa_core::replication::messages::{Acks, Message, TopicPartition};
+use samsa_core::replication::messages::{Acks, TopicPartition};
 use samsa_core::replication::{Broker, BrokerConfig, Controller, ControllerConfig, TopicConfig};
+
+use in_process::{run_until, Network, World};
 
 const LATENCY_MS: u64 = 1;
 const PRODUCER: NodeId = NodeId::Client(1);
@@ -23,14 +27,12 @@ const PARTITIONS: i32 = 6;
 const GROUP: &str = "billing";
 
 struct Cluster {
-    now_ms: u64,
-    next_seq: u64,
+    network: Network,
     servers: BTreeMap<NodeId, Box<dyn Node>>,
     producer: Producer,
     consumers: BTreeMap<NodeId, Consumer>,
     /// Consumers whose application is stopped (a long GC pause): no polls, no network.
     paused: BTreeSet<NodeId>,
-    in_transit: BTreeMap<(u64, u64), (NodeId, NodeId, Message)>,
     events: Vec<ClientEvent>,
     broker_events: Vec<ReplicationEvent>,
     callbacks: Vec<(NodeId, RebalanceCallback)>,
@@ -72,13 +74,11 @@ impl Cluster {
             Producer::new(1, ProducerConfig { acks: Acks::All, ..ProducerConfig::default() }, brokers)
                 .unwrap();
         Cluster {
-            now_ms: 0,
-            next_seq: 0,
+            network: Network::default(),
             servers,
             producer,
             consumers: BTreeMap::new(),
             paused: BTreeSet::new(),
-            in_transit: BTreeMap::new(),
             events: Vec::new(),
             broker_events: Vec::new(),
             callbacks: Vec::new(),
@@ -92,86 +92,13 @@ impl Cluster {
         self.collect(NodeId::Client(client));
     }
 
-    fn node(&mut self, id: NodeId) -> Option<&mut dyn Node> {
-        if id == PRODUCER {
-            return Some(&mut self.producer);
-        }
-        if self.paused.contains(&id) {
-            return None;
-        }
-        if let Some(consumer) = self.consumers.get_mut(&id) {
-            return Some(consumer);
-        }
-        self.servers.get_mut(&id).map(|n| &mut **n as &mut dyn Node)
-    }
-
-    fn ids(&self) -> Vec<NodeId> {
-        self.servers.keys().copied().chain([PRODUCER]).chain(self.consumers.keys().copied()).collect()
-    }
-
-    fn collect(&mut self, id: NodeId) {
-        let now_ms = self.now_ms;
-        if !self.paused.contains(&id) {
-            if let Some(consumer) = self.consumers.get_mut(&id) {
-                let result = consumer.poll(now_ms);
-                self.callbacks.extend(result.callbacks.into_iter().map(|c| (id, c)));
-            }
-        }
-        let Some(node) = self.node(id) else { return };
-        for effect in node.take_effects() {
-            match effect {
-                Effect::Send { to, message } => {
-                    let at = (now_ms + LATENCY_MS, self.next_seq);
-                    self.next_seq += 1;
-                    self.in_transit.insert(at, (id, to, message));
-                }
-                Effect::Client(event) => self.events.push(event),
-                Effect::Event(event) => self.broker_events.push(event),
-            }
-        }
-    }
-
     fn run_until(&mut self, until_ms: u64) {
-        for _ in 0..500_000 {
-            let next_message = self.in_transit.keys().next().map(|&(at, _)| at);
-            let next_tick = self.ids().into_iter().filter_map(|id| self.tick_of(id)).min();
-            let Some(next_ms) = next_message.into_iter().chain(next_tick).min().filter(|&t| t <= until_ms)
-            else {
-                self.now_ms = until_ms;
-                return;
-            };
-            self.now_ms = self.now_ms.max(next_ms);
-            if next_message == Some(next_ms) {
-                let (_, (from, to, message)) = self.in_transit.pop_first().unwrap();
-                let now_ms = self.now_ms;
-                if let Some(node) = self.node(to) {
-                    node.on_message(now_ms, from, message);
-                    self.collect(to);
-                }
-            } else {
-                for id in self.ids() {
-                    if self.tick_of(id).is_some_and(|t| t <= self.now_ms) {
-                        let now_ms = self.now_ms;
-                        if let Some(node) = self.node(id) {
-                            node.on_tick(now_ms);
-                        }
-                        self.collect(id);
-                    }
-                }
-            }
-        }
-        let stuck: Vec<(NodeId, Option<u64>)> =
-            self.ids().into_iter().map(|id| (id, self.tick_of(id))).collect();
-        panic!("no progress by {until_ms} ms at {}: next ticks {stuck:?}", self.now_ms);
-    }
-
-    fn tick_of(&mut self, id: NodeId) -> Option<u64> {
-        self.node(id).and_then(|n| n.next_tick_ms())
+        run_until(self, until_ms);
     }
 
     fn produce(&mut self, count: u64) {
         for record_id in 0..count {
-            let now_ms = self.now_ms;
+            let now_ms = self.network.now_ms;
             let key = format!("k-{record_id}-{now_ms}");
             self.producer.send(now_ms, TOPIC, Some(key.into_bytes()), None, record_id, 0).unwrap();
             self.collect(PRODUCER);
@@ -206,6 +133,50 @@ impl Cluster {
             }
         }
         consumed
+    }
+}
+
+impl World for Cluster {
+    fn network(&mut self) -> &mut Network {
+        &mut self.network
+    }
+
+    fn ids(&self) -> Vec<NodeId> {
+        self.servers.keys().copied().chain([PRODUCER]).chain(self.consumers.keys().copied()).collect()
+    }
+
+    fn node(&mut self, id: NodeId) -> Option<&mut dyn Node> {
+        if id == PRODUCER {
+            return Some(&mut self.producer);
+        }
+        if self.paused.contains(&id) {
+            return None;
+        }
+        if let Some(consumer) = self.consumers.get_mut(&id) {
+            return Some(consumer);
+        }
+        self.servers.get_mut(&id).map(|n| &mut **n as &mut dyn Node)
+    }
+
+    /// The consumers' applications poll whenever their consumer did something; effects are sorted into
+    /// the network, client events and broker events.
+    fn collect(&mut self, id: NodeId) {
+        let now_ms = self.network.now_ms;
+        if !self.paused.contains(&id) {
+            if let Some(consumer) = self.consumers.get_mut(&id) {
+                let result = consumer.poll(now_ms);
+                self.callbacks.extend(result.callbacks.into_iter().map(|c| (id, c)));
+            }
+        }
+        let Some(node) = self.node(id) else { return };
+        let effects = node.take_effects();
+        for effect in self.network.send_all(id, effects, LATENCY_MS) {
+            match effect {
+                Effect::Client(event) => self.events.push(event),
+                Effect::Event(event) => self.broker_events.push(event),
+                Effect::Send { .. } => {}
+            }
+        }
     }
 }
 
