@@ -18,6 +18,7 @@
 //! - [`node`] — the sans-IO node shape shared by brokers, the controller and clients: messages and
 //!   ticks in, [`node::Effect`]s out.
 //! - [`replication`] — leaders, followers, ISR, high watermark, leader epochs, the controller.
+//! - [`txn`] — transactions: the transaction coordinator, control records (markers), the transaction APIs.
 //! - [`topic`] — topic name rules (`INVALID_TOPIC_EXCEPTION`); topic-level configs live in [`log::LogConfig`].
 //!
 //! ## Features
@@ -44,5 +45,6 @@ pub mod partitioner;
 pub mod record_batch;
 pub mod replication;
 pub mod topic;
+pub mod txn;
 
 pub use error::ErrorCode;

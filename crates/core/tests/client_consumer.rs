@@ -83,6 +83,8 @@ fn answer(
         high_watermark,
         log_start_offset,
         records,
+        last_stable_offset: high_watermark,
+        aborted_transactions: Vec::new(),
     })
 }
 

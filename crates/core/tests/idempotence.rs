@@ -404,9 +404,11 @@ fn producer_ids_are_unique_across_brokers_restarts_and_controller_failover() {
     assert_eq!(ids.len(), 10);
 }
 
-/// Transactions are not supported yet: a `transactional.id` is refused with `INVALID_REQUEST`.
+/// With a `transactional.id`, InitProducerId belongs to the id's transaction coordinator (KIP-98): a
+/// broker that does not coordinate it (here: `__transaction_state` does not exist yet) answers
+/// `NOT_COORDINATOR`, so the producer looks the coordinator up.
 #[test]
-fn a_transactional_init_producer_id_is_refused() {
+fn a_transactional_init_producer_id_goes_to_the_transaction_coordinator() {
     let mut cluster = Cluster::new(1, BrokerConfig::default());
     let request = InitProducerIdRequest {
         correlation_id: 7,
@@ -417,7 +419,7 @@ fn a_transactional_init_producer_id_is_refused() {
     };
     cluster.send(1, Message::InitProducerId(request));
     let answered = cluster.client_inbox.iter().any(|m| {
-        matches!(m, Message::InitProducerIdResponse(r) if r.correlation_id == 7 && r.error == ErrorCode::InvalidRequest)
+        matches!(m, Message::InitProducerIdResponse(r) if r.correlation_id == 7 && r.error == ErrorCode::NotCoordinator)
     });
     assert!(answered);
 }

@@ -172,6 +172,7 @@ fn fetch_checks_the_leader_epoch_and_the_role() {
             max_wait_ms: 0,
             max_bytes: 1 << 20,
             min_bytes: 1,
+            isolation_level: samsa_core::client::IsolationLevel::ReadUncommitted,
         };
         cluster.client_inbox.clear();
         cluster.send(to, Message::Fetch(request));

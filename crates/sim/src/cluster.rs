@@ -127,29 +127,6 @@ impl Dormant for ControllerQuorum {
     }
 }
 
-/// Implements [`Node`] for a wrapper by delegating to its `inner` field.
-macro_rules! delegate_node {
-    ($ty:ty) => {
-        impl Node for $ty {
-            fn id(&self) -> NodeId {
-                self.inner.id()
-            }
-            fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message) {
-                self.inner.on_message(now_ms, from, message)
-            }
-            fn on_tick(&mut self, now_ms: u64) {
-                self.inner.on_tick(now_ms)
-            }
-            fn next_tick_ms(&self) -> Option<u64> {
-                self.inner.next_tick_ms()
-            }
-            fn take_effects(&mut self) -> Vec<Effect> {
-                self.inner.take_effects()
-            }
-        }
-    };
-}
-
 /// A producer, and a copy of it as first built: a crashed client keeps nothing, so it restarts as
 /// that copy (same configs and bootstrap list, empty queues).
 #[derive(Clone)]
@@ -157,13 +134,35 @@ pub struct SimProducer {
     pristine: Producer,
     inner: Producer,
     bootstrap: Vec<BrokerId>,
+    /// The transactional application, for a producer with a `transactional.id`.
+    app: Option<crate::txn_app::TxnApp>,
+    txn_workload: crate::txn_app::TxnWorkload,
 }
 
 impl SimProducer {
     /// A producer client.
     pub fn new(client_id: u32, config: ProducerConfig, bootstrap: Vec<BrokerId>) -> Result<Self, String> {
+        let workload = crate::txn_app::TxnWorkload { records_per_transaction: 10, abort_every: 0 };
+        Self::with_transactions(client_id, config, bootstrap, workload)
+    }
+
+    /// A producer whose application, if it has a `transactional.id`, runs `workload`.
+    pub fn with_transactions(
+        client_id: u32,
+        config: ProducerConfig,
+        bootstrap: Vec<BrokerId>,
+        workload: crate::txn_app::TxnWorkload,
+    ) -> Result<Self, String> {
         let inner = Producer::new(client_id, config, bootstrap.clone()).map_err(|e| e.to_string())?;
-        Ok(SimProducer { pristine: inner.clone(), inner, bootstrap })
+        let app = inner.transaction_state().map(|_| crate::txn_app::TxnApp::new(workload));
+        Ok(SimProducer { pristine: inner.clone(), inner, bootstrap, app, txn_workload: workload })
+    }
+
+    /// Runs the transactional application after the producer did something.
+    fn drive(&mut self, now_ms: u64) {
+        if let Some(app) = self.app.as_mut() {
+            app.drive(&mut self.inner, &self.pristine, now_ms);
+        }
     }
 
     /// The samsa-core producer.
@@ -172,12 +171,46 @@ impl SimProducer {
     }
 }
 
-delegate_node!(SimProducer);
+impl Node for SimProducer {
+    fn id(&self) -> NodeId {
+        self.inner.id()
+    }
+    fn on_message(&mut self, now_ms: u64, from: NodeId, message: Message) {
+        self.inner.on_message(now_ms, from, message);
+        self.drive(now_ms);
+    }
+    fn on_tick(&mut self, now_ms: u64) {
+        // A transactional application calls initTransactions at its first step.
+        self.drive(now_ms);
+        self.inner.on_tick(now_ms);
+        self.drive(now_ms);
+    }
+    fn next_tick_ms(&self) -> Option<u64> {
+        let init = self.inner.transaction_state() == Some(samsa_core::client::TxnState::Uninitialized);
+        if init {
+            return Some(0);
+        }
+        self.inner.next_tick_ms()
+    }
+    fn take_effects(&mut self) -> Vec<Effect> {
+        let mut effects = self.app.as_mut().map(crate::txn_app::TxnApp::take_carried).unwrap_or_default();
+        effects.extend(self.inner.take_effects());
+        effects
+    }
+}
 
 impl SimNode for SimProducer {
     fn crash(self: Box<Self>, _power_loss: bool) -> Box<dyn Dormant> {
         let inner = self.pristine.clone();
-        Box::new(Fresh(SimProducer { inner, pristine: self.pristine, bootstrap: self.bootstrap }))
+        let app = self.app.map(|_| crate::txn_app::TxnApp::new(self.txn_workload));
+        let txn_workload = self.txn_workload;
+        Box::new(Fresh(SimProducer {
+            inner,
+            pristine: self.pristine,
+            bootstrap: self.bootstrap,
+            app,
+            txn_workload,
+        }))
     }
 
     fn clone_box(&self) -> Box<dyn SimNode> {
@@ -186,15 +219,22 @@ impl SimNode for SimProducer {
 
     fn reconfigured(&self, name: &str, value: &str) -> Option<Result<Box<dyn SimNode>, String>> {
         let mut config = self.inner.config().clone();
-        let built = config
-            .set(name, value)
-            .and_then(|()| config.validate())
-            .map_err(|e| e.to_string())
-            .and_then(|()| SimProducer::new(client_number(&self.inner), config, self.bootstrap.clone()));
+        let built =
+            config.set(name, value).and_then(|()| config.validate()).map_err(|e| e.to_string()).and_then(
+                |()| {
+                    let client = client_number(&self.inner);
+                    SimProducer::with_transactions(client, config, self.bootstrap.clone(), self.txn_workload)
+                },
+            );
         Some(built.map(|p| Box::new(p) as Box<dyn SimNode>))
     }
 
     fn send_record(&mut self, now_ms: u64, record: WorkloadRecord) -> Result<(), Rejected> {
+        if let Some(app) = self.app.as_mut() {
+            app.accept(record)?;
+            self.drive(now_ms);
+            return Ok(());
+        }
         let WorkloadRecord { topic, key, value, record_id, random } = record;
         self.inner
             .send(now_ms, &topic, key, Some(value), record_id, random)
@@ -256,8 +296,13 @@ pub fn build(scenario: &Scenario, config: SimConfig, trace: Trace) -> Result<Sim
     for (index, plan) in scenario.producers.iter().enumerate() {
         let node = Scenario::producer_node(index);
         let NodeId::Client(client_id) = node else { continue };
-        let producer = SimProducer::new(client_id, plan.config.clone(), scenario.brokers.clone())
-            .map_err(|reason| BuildError::Client { client: node, reason })?;
+        let producer = SimProducer::with_transactions(
+            client_id,
+            plan.config.clone(),
+            scenario.brokers.clone(),
+            plan.transactions,
+        )
+        .map_err(|reason| BuildError::Client { client: node, reason })?;
         sim.add_node(Box::new(producer))?;
         sim.add_workload(Workload {
             producer: node,

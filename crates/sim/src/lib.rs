@@ -15,6 +15,7 @@
 //! - [`sim_node`] — [`sim_node::SimNode`]: what the engine needs from a node beyond samsa-core's `Node`
 //!   (crash and restart, invariants, views, the workload's entry point).
 //! - [`engine`] — [`engine::Simulation`]: the step loop, fault verbs, workloads, snapshots.
+//! - [`txn_app`] — the application loop around a transactional producer (begin, send, commit/abort).
 //! - [`cluster`] — samsa-core's broker, controller, producer and consumer as simulator nodes; building
 //!   a simulation from a scenario; the final state for the checker.
 //! - [`scenario`] — the TOML scenario format (`scenarios/README.md`) and its validation.
@@ -47,6 +48,7 @@ pub mod sim_node;
 pub mod stats;
 pub mod summary;
 pub mod trace;
+pub mod txn_app;
 
 pub use clock::VirtualClock;
 pub use rng::SimRng;

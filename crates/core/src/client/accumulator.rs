@@ -68,6 +68,8 @@ pub(crate) struct ProducerBatch {
     pub(crate) producer_epoch: i16,
     /// The sequence of its first record, or [`NO_SEQUENCE`] until first drained by an idempotent producer.
     pub(crate) base_sequence: i32,
+    /// Part of a transaction: the header's transactional attribute is set (KIP-98).
+    pub(crate) transactional: bool,
 }
 
 impl ProducerBatch {
@@ -86,6 +88,7 @@ impl ProducerBatch {
             producer_id: -1,
             producer_epoch: -1,
             base_sequence: NO_SEQUENCE,
+            transactional: false,
         }
     }
 
@@ -151,6 +154,7 @@ impl ProducerBatch {
         batch.producer_id = self.producer_id;
         batch.producer_epoch = self.producer_epoch;
         batch.base_sequence = self.base_sequence;
+        batch.attributes.is_transactional = self.transactional;
         self.encoded = batch.encode()?;
         Ok(())
     }

@@ -51,8 +51,7 @@ pub enum IsolationLevel {
     /// `read_uncommitted` (default): read up to the high watermark.
     #[default]
     ReadUncommitted,
-    /// `read_committed`: read up to the last stable offset, skipping aborted transactions. Accepted as a
-    /// value; `Consumer::new` refuses it until samsa models transactions.
+    /// `read_committed`: read up to the last stable offset, skipping aborted transactions (KIP-98).
     ReadCommitted,
 }
 

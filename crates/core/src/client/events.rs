@@ -241,6 +241,56 @@ pub enum ClientEvent {
         /// Why.
         reason: LeaveReason,
     },
+    /// `beginTransaction`: transaction number `txn` of this producer is open (locally; the coordinator
+    /// hears of it with the first AddPartitionsToTxn).
+    TransactionBegun {
+        /// The producer.
+        client: u32,
+        /// This producer's transaction number, from 1.
+        txn: u64,
+    },
+    /// The producer sent EndTxn for transaction `txn` for the first time: only a transaction whose
+    /// commit was asked for may ever commit.
+    TransactionEnding {
+        /// The producer.
+        client: u32,
+        /// The transaction.
+        txn: u64,
+        /// Commit (`true`) or abort.
+        commit: bool,
+    },
+    /// `commitTransaction`/`abortTransaction` returned: the coordinator logged the decision.
+    TransactionCompleted {
+        /// The producer.
+        client: u32,
+        /// The transaction.
+        txn: u64,
+        /// Committed or aborted.
+        committed: bool,
+    },
+    /// A transactional call failed: `fatal` errors (`PRODUCER_FENCED`, …) end the producer, the others
+    /// need `abortTransaction` (Kafka's abortable errors).
+    TransactionFailed {
+        /// The producer.
+        client: u32,
+        /// The open transaction, if any.
+        txn: Option<u64>,
+        /// Kafka's error.
+        error: ErrorCode,
+        /// Whether the producer is unusable now.
+        fatal: bool,
+    },
+    /// `sendOffsetsToTransaction` completed: these offsets commit or abort with transaction `txn`.
+    OffsetsSentToTransaction {
+        /// The producer.
+        client: u32,
+        /// The transaction.
+        txn: u64,
+        /// The group.
+        group_id: String,
+        /// The offsets.
+        offsets: Vec<(TopicPartition, i64)>,
+    },
 }
 
 /// Why a consumer left its group (KIP-800's reasons, as Kafka's client words them).

@@ -93,9 +93,30 @@ pub(crate) struct Idempotence {
     troubled: BTreeSet<PartitionRef>,
     request_timeout_ms: u64,
     retry_backoff_ms: u64,
+    /// A transactional producer: the id and epoch come from its transaction coordinator (see
+    /// `transactions`), never from this module's own InitProducerId.
+    managed: bool,
 }
 
 impl Idempotence {
+    /// For a transactional producer: no id until [`Idempotence::set_producer`].
+    pub(crate) fn managed(request_timeout_ms: u64, retry_backoff_ms: u64) -> Self {
+        Idempotence { managed: true, ..Self::new(request_timeout_ms, retry_backoff_ms) }
+    }
+
+    /// A new id or epoch from the transaction coordinator: every partition starts again at sequence 0.
+    pub(crate) fn set_producer(&mut self, producer_id: i64, producer_epoch: i16) -> Vec<PartitionRef> {
+        self.producer = Some((producer_id, producer_epoch));
+        self.troubled.clear();
+        let reset: Vec<PartitionRef> = self.partitions.keys().copied().collect();
+        self.partitions.clear();
+        reset
+    }
+
+    /// Forgets the id (a fatal transactional error).
+    pub(crate) fn clear_producer(&mut self) {
+        self.producer = None;
+    }
     /// No id yet; the InitProducerId request is due at once.
     pub(crate) fn new(request_timeout_ms: u64, retry_backoff_ms: u64) -> Self {
         Idempotence {
@@ -106,6 +127,7 @@ impl Idempotence {
             troubled: BTreeSet::new(),
             request_timeout_ms,
             retry_backoff_ms,
+            managed: false,
         }
     }
 
@@ -121,7 +143,7 @@ impl Idempotence {
         bootstrap: &[BrokerId],
         next_correlation_id: &mut u64,
     ) -> Option<(BrokerId, InitProducerIdRequest)> {
-        if self.producer.is_some() {
+        if self.producer.is_some() || self.managed {
             return None;
         }
         match self.init {
@@ -153,7 +175,7 @@ impl Idempotence {
 
     /// When [`Idempotence::poll`] has work.
     pub(crate) fn next_tick_ms(&self) -> Option<u64> {
-        if self.producer.is_some() {
+        if self.producer.is_some() || self.managed {
             return None;
         }
         Some(match self.init {

@@ -27,6 +27,7 @@ mod producer_queue;
 pub mod producer_stats;
 pub mod record_id;
 pub mod send_error;
+pub mod transactions;
 
 pub use config::ClientConfigError;
 pub use consumer::Consumer;
@@ -39,3 +40,4 @@ pub use producer_queue::MAX_BLOCKED_SENDS;
 pub use producer_stats::ProducerStats;
 pub use record_id::{record_id_header, record_id_of, RecordId, RecordIdError, RECORD_ID_HEADER};
 pub use send_error::SendError;
+pub use transactions::{ConsumerGroupMetadata, TransactionError, TxnState};

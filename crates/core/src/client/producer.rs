@@ -20,6 +20,7 @@
 //! partitions' first batches instead of walking every queued record.
 
 mod sender;
+mod transactional;
 
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::format;
@@ -77,6 +78,8 @@ pub struct Producer {
     in_flight: InFlightRequests,
     /// Present when the producer is idempotent.
     idempotence: Option<Idempotence>,
+    /// Present when the producer has a `transactional.id`.
+    transactions: Option<super::transactions::TransactionManager>,
     /// Bytes of `buffer.memory` held by records from `send` to their outcome (blocked sends excluded).
     buffered_bytes: u64,
     /// `seq` of every accepted record without an outcome yet: `flush` waits for the ones before it.
@@ -123,9 +126,17 @@ impl Producer {
             linger_ms: config.linger_ms,
             delivery_timeout_ms: config.delivery_timeout_ms,
         };
-        let idempotence = config
-            .idempotence_enabled()
-            .then(|| Idempotence::new(config.request_timeout_ms, config.retry_backoff_ms));
+        let transactions = config
+            .transactional_id
+            .clone()
+            .map(|id| super::transactions::TransactionManager::new(id, config.transaction_timeout_ms));
+        let idempotence = if transactions.is_some() {
+            Some(Idempotence::managed(config.request_timeout_ms, config.retry_backoff_ms))
+        } else {
+            config
+                .idempotence_enabled()
+                .then(|| Idempotence::new(config.request_timeout_ms, config.retry_backoff_ms))
+        };
         Ok(Producer {
             client_id,
             metadata: ClientMetadata::new(bootstrap.clone(), timing),
@@ -140,6 +151,7 @@ impl Producer {
             accumulator: Accumulator::new(limits),
             in_flight: InFlightRequests::default(),
             idempotence,
+            transactions,
             buffered_bytes: 0,
             unfinished: BTreeSet::new(),
             flushes: VecDeque::new(),
@@ -211,6 +223,11 @@ impl Producer {
         random: u32,
     ) -> Result<(), SendError> {
         validate_topic_name(topic).map_err(SendError::InvalidTopic)?;
+        if let Some(txn) = &self.transactions {
+            if txn.state != super::transactions::TxnState::InTransaction {
+                return Err(SendError::TransactionState { state: txn.state.name() });
+            }
+        }
         let timestamp_ms = i64::try_from(now_ms).unwrap_or(i64::MAX);
         let record = NewRecord { key, value, headers: vec![record_id_header(record_id)], timestamp_ms };
         // Kafka's `ensureValidRecordSize` on the upper-bound estimate: the record alone in a batch.
@@ -277,6 +294,7 @@ impl Producer {
         self.admit_blocked(now_ms);
         self.partition_waiting(now_ms);
         self.poll_idempotence(now_ms);
+        self.poll_transactions(now_ms);
         self.drain(now_ms);
         // Last, so the updates asked for above (unknown topic or leader, timeouts) go out now.
         if let Some((broker, correlation_id)) = self.metadata.poll(now_ms, &mut self.next_correlation_id) {
@@ -369,6 +387,12 @@ impl Producer {
         match choice {
             Ok(partition) => {
                 let tp = PartitionRef { topic, partition };
+                if self.transactions.is_some() {
+                    let name = self.topic_partition(tp);
+                    if let Some(txn) = self.transactions.as_mut() {
+                        txn.note_partition(&name);
+                    }
+                }
                 let meta = BatchRecord {
                     record_id: record.record_id,
                     seq: record.seq,
@@ -406,6 +430,10 @@ impl Producer {
 
     /// Sends InitProducerId when one is due, and bumps the epoch when a sequence is unresolved.
     fn poll_idempotence(&mut self, now_ms: u64) {
+        // A transactional producer's epoch moves only through its coordinator (see `transactional`).
+        if self.transactions.is_some() {
+            return;
+        }
         let Some(idempotence) = self.idempotence.as_mut() else { return };
         let (reset, bump) = idempotence.maybe_bump();
         for tp in reset {
@@ -497,6 +525,11 @@ impl Producer {
             }
         };
         self.effects.push(Effect::Client(event));
+        if let Err(error) = outcome {
+            if error != ErrorCode::TransactionAbortable {
+                self.transaction_record_failed(error, true);
+            }
+        }
     }
 }
 
@@ -511,6 +544,7 @@ impl Node for Producer {
                 self.metadata.on_response(now_ms, broker, correlation_id, partitions);
             }
             (Message::ProduceResponse(response), _) => self.on_produce_response(now_ms, from, response),
+            (message, NodeId::Broker(broker)) if self.on_transaction_message(now_ms, broker, &message) => {}
             (Message::InitProducerIdResponse(response), NodeId::Broker(broker)) => {
                 self.on_init_producer_id_response(now_ms, broker, &response)
             }
@@ -535,6 +569,7 @@ impl Node for Producer {
             self.accumulator.next_backoff_end_after(after),
             self.accumulator.next_linger_end_after(after),
             self.idempotence.as_ref().and_then(Idempotence::next_tick_ms),
+            self.transactions.as_ref().and_then(|t| t.next_tick_ms(after)),
         ]
         .into_iter()
         .flatten()

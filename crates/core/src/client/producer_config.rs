@@ -77,7 +77,15 @@ pub struct ProducerConfig {
     /// `compression.type`: `none`, `gzip`, `snappy`, `lz4`, `zstd` (accepted by name; a producer
     /// refuses a codec this build lacks).
     pub compression_type: Compression,
+    /// `transactional.id` (default none): makes the producer transactional (KIP-98); it implies
+    /// idempotence and names the producer across restarts, so a new instance fences the old one.
+    pub transactional_id: Option<String>,
+    /// `transaction.timeout.ms` (60000): the coordinator aborts a transaction open longer than this.
+    pub transaction_timeout_ms: u64,
 }
+
+/// Kafka's default `transaction.timeout.ms`: 1 min.
+pub const DEFAULT_TRANSACTION_TIMEOUT_MS: u64 = 60_000;
 
 impl Default for ProducerConfig {
     fn default() -> Self {
@@ -97,6 +105,8 @@ impl Default for ProducerConfig {
             enable_idempotence: None,
             linger_ms: DEFAULT_LINGER_MS,
             compression_type: Compression::None,
+            transactional_id: None,
+            transaction_timeout_ms: DEFAULT_TRANSACTION_TIMEOUT_MS,
         }
     }
 }
@@ -124,6 +134,8 @@ impl ProducerConfig {
         "request.timeout.ms",
         "retries",
         "retry.backoff.ms",
+        "transaction.timeout.ms",
+        "transactional.id",
     ];
 
     /// Sets one config by Kafka's name from its string form, validated as Kafka's `ConfigDef` does.
@@ -154,6 +166,13 @@ impl ProducerConfig {
             "max.block.ms" => self.max_block_ms = parse_long_at_least(name, value, 0)?,
             "partitioner.class" => self.partitioner = parse_partitioner(name, value)?,
             "enable.idempotence" => self.enable_idempotence = Some(parse_bool(name, value)?),
+            "transactional.id" => {
+                let id = value.trim();
+                self.transactional_id = (!id.is_empty() && id != "null").then(|| String::from(id));
+            }
+            "transaction.timeout.ms" => {
+                self.transaction_timeout_ms = u64::from(parse_int_at_least(name, value, 1)?)
+            }
             "linger.ms" => self.linger_ms = parse_long_at_least(name, value, 0)?,
             "compression.type" => {
                 self.compression_type = Compression::ALL[parse_one_of(name, value, &COMPRESSION_NAMES)?]
@@ -194,6 +213,8 @@ impl ProducerConfig {
             "enable.idempotence" => self.idempotence_enabled().to_string(),
             "linger.ms" => self.linger_ms.to_string(),
             "compression.type" => String::from(self.compression_type.name()),
+            "transactional.id" => self.transactional_id.clone().unwrap_or_else(|| String::from("null")),
+            "transaction.timeout.ms" => self.transaction_timeout_ms.to_string(),
             _ => return None,
         })
     }
@@ -235,8 +256,16 @@ impl ProducerConfig {
                 ),
             });
         }
-        // Only an explicit enable.idempotence=true makes a conflict an error (KAFKA-13673).
-        if self.enable_idempotence == Some(true) {
+        // Kafka's `ProducerConfig.postProcessAndValidateIdempotenceConfigs`: a transactional producer
+        // is idempotent.
+        if self.transactional_id.is_some() && self.enable_idempotence == Some(false) {
+            return Err(ClientConfigError::Inconsistent {
+                reason: String::from("Cannot set a transactional.id without also enabling idempotence."),
+            });
+        }
+        // Only an explicit enable.idempotence=true (or a transactional.id) makes a conflict an error
+        // (KAFKA-13673).
+        if self.enable_idempotence == Some(true) || self.transactional_id.is_some() {
             if let Some(reason) = self.idempotence_conflict() {
                 return Err(ClientConfigError::Inconsistent { reason: String::from(reason) });
             }

@@ -33,6 +33,12 @@ pub enum SendError {
     },
     /// The record could not be encoded.
     Encode(EncodeError),
+    /// A transactional producer outside an open transaction (Kafka's `IllegalStateException`: "Cannot
+    /// call send in state READY").
+    TransactionState {
+        /// Kafka's name of the state.
+        state: &'static str,
+    },
 }
 
 impl SendError {
@@ -44,6 +50,7 @@ impl SendError {
             // BufferExhaustedException extends TimeoutException.
             SendError::BufferExhausted { .. } => ErrorCode::RequestTimedOut,
             SendError::Encode(e) => e.error_code(),
+            SendError::TransactionState { .. } => ErrorCode::InvalidTxnState,
         }
     }
 }
@@ -69,6 +76,11 @@ impl fmt::Display for SendError {
                  are in use"
             ),
             SendError::Encode(e) => write!(f, "record could not be encoded: {e}"),
+            SendError::TransactionState { state } => write!(
+                f,
+                "Cannot call send in state {state}: a transactional producer sends only inside \
+                 beginTransaction/commitTransaction"
+            ),
         }
     }
 }

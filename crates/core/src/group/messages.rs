@@ -19,8 +19,20 @@ use crate::replication::messages::TopicPartition;
 pub struct FindCoordinatorRequest {
     /// Matches the response to the request.
     pub correlation_id: u64,
-    /// The `group.id`.
+    /// The `group.id`, or the `transactional.id`.
     pub key: String,
+    /// Which kind of coordinator.
+    pub key_type: CoordinatorType,
+}
+
+/// FindCoordinator's `key_type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum CoordinatorType {
+    /// A consumer group's coordinator (`__consumer_offsets`).
+    #[default]
+    Group,
+    /// A transactional id's coordinator (`__transaction_state`).
+    Transaction,
 }
 
 /// The answer to [`FindCoordinatorRequest`].
@@ -237,6 +249,9 @@ pub struct OffsetFetchRequest {
     pub group_id: String,
     /// The partitions wanted, or `None` for every partition with a committed offset.
     pub partitions: Option<Vec<TopicPartition>>,
+    /// KIP-447: a partition with offsets of an open transaction is answered `UNSTABLE_OFFSET_COMMIT`
+    /// (read_committed consumers ask so, and retry).
+    pub require_stable: bool,
 }
 
 /// One partition in [`OffsetFetchResponse`].
@@ -279,6 +294,8 @@ pub struct ListOffsetsRequest {
     /// [`LATEST_TIMESTAMP`], [`EARLIEST_TIMESTAMP`], or a timestamp in ms: the first offset whose
     /// record timestamp is at or after it.
     pub timestamp: i64,
+    /// `read_committed` asks for the last stable offset as the latest offset.
+    pub isolation_level: crate::client::consumer_config::IsolationLevel,
 }
 
 /// The answer to [`ListOffsetsRequest`].

@@ -5,7 +5,7 @@ use alloc::vec::Vec;
 use super::error::LogError;
 use super::events::{AppendInfo, LogEvent, RollReason};
 use super::storage::{SegmentStorage, StorageError};
-use super::validate::{validate_produced_batch, ValidBatch};
+use super::validate::{validate_produced_batch, AppendOrigin, ValidBatch};
 use super::PartitionLog;
 use crate::record_batch::header::{set_base_offset, set_log_append_time, set_partition_leader_epoch};
 use crate::record_batch::{BatchHeader, TimestampType};
@@ -17,7 +17,19 @@ impl<S: SegmentStorage> PartitionLog<S> {
     /// configured, rolls a new segment first if this batch would overflow segment.bytes or the active
     /// segment is older than segment.ms, and appends. On error the log is unchanged.
     pub fn append(&mut self, batch: &[u8], leader_epoch: i32, now_ms: u64) -> Result<AppendInfo, LogError> {
-        let ValidBatch { mut bytes, header } = validate_produced_batch(batch, &self.config)?;
+        self.append_from(batch, leader_epoch, now_ms, AppendOrigin::Client)
+    }
+
+    /// [`PartitionLog::append`] for a batch from `origin` (a coordinator's markers and transactional
+    /// offset commits skip the client-only checks).
+    pub fn append_from(
+        &mut self,
+        batch: &[u8],
+        leader_epoch: i32,
+        now_ms: u64,
+        origin: AppendOrigin,
+    ) -> Result<AppendInfo, LogError> {
+        let ValidBatch { mut bytes, header } = validate_produced_batch(batch, &self.config, origin)?;
         let base_offset = self.log_end_offset();
         let overflow = LogError::OffsetOverflow {
             log_end_offset: base_offset,
@@ -73,7 +85,7 @@ impl<S: SegmentStorage> PartitionLog<S> {
     /// refuses a batch for another reason (idempotence, KIP-98) reports a validation error first, as
     /// Kafka validates before it checks the producer state.
     pub fn validate_produced(&self, batch: &[u8]) -> Result<(), LogError> {
-        validate_produced_batch(batch, &self.config).map(|_| ())
+        validate_produced_batch(batch, &self.config, AppendOrigin::Client).map(|_| ())
     }
 
     /// Kafka's `LogSegment.shouldRoll`: the batch would push the active segment past `segment.bytes`,

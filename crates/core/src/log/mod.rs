@@ -40,6 +40,7 @@ pub use memory::MemoryStorage;
 pub use read::{EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP};
 pub use segment::{BatchInfo, SegmentInfo};
 pub use storage::{SegmentStorage, StorageError};
+pub use validate::AppendOrigin;
 
 use segment::Segment;
 

@@ -26,7 +26,11 @@ pub(crate) struct ValidBatch {
 }
 
 /// Validates one produced batch against `config`.
-pub(crate) fn validate_produced_batch(batch: &[u8], config: &LogConfig) -> Result<ValidBatch, LogError> {
+pub(crate) fn validate_produced_batch(
+    batch: &[u8],
+    config: &LogConfig,
+    origin: AppendOrigin,
+) -> Result<ValidBatch, LogError> {
     let header = BatchHeader::parse(batch)?;
     if header.magic != MAGIC_V2 {
         return Err(LogError::UnsupportedMagic { magic: header.magic });
@@ -48,7 +52,7 @@ pub(crate) fn validate_produced_batch(batch: &[u8], config: &LogConfig) -> Resul
     }
     // Checks the CRC before anything inside the records is trusted.
     let (decoded, _) = RecordBatch::decode(batch)?;
-    validate_batch_fields(&header)?;
+    validate_batch_fields(&header, origin)?;
     validate_records(&decoded, config)?;
 
     let mut valid = ValidBatch { bytes: batch.to_vec(), header };
@@ -65,8 +69,19 @@ pub(crate) fn validate_produced_batch(batch: &[u8], config: &LogConfig) -> Resul
     Ok(valid)
 }
 
+/// Who writes a batch (Kafka's `AppendOrigin`): a client's batch gets every check; a coordinator's own
+/// batches (transaction markers, transactional offset commits without sequences) skip the two that
+/// only clients must obey.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppendOrigin {
+    /// A producer.
+    Client,
+    /// A transaction or group coordinator on the broker.
+    Coordinator,
+}
+
 /// Kafka's `LogValidator.validateBatch` for v2.
-fn validate_batch_fields(header: &BatchHeader) -> Result<(), LogError> {
+fn validate_batch_fields(header: &BatchHeader, origin: AppendOrigin) -> Result<(), LogError> {
     if header.record_count <= 0 {
         return Err(LogError::InvalidRecordCount { record_count: header.record_count });
     }
@@ -75,6 +90,9 @@ fn validate_batch_fields(header: &BatchHeader) -> Result<(), LogError> {
             last_offset_delta: header.last_offset_delta,
             record_count: header.record_count,
         });
+    }
+    if origin == AppendOrigin::Coordinator {
+        return Ok(());
     }
     if header.attributes.is_control {
         return Err(LogError::ControlBatchFromClient);

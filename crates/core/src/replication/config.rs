@@ -84,6 +84,25 @@ pub struct BrokerConfig {
     pub group_max_session_timeout_ms: u64,
     /// `group.max.size` (unbounded in Kafka; here 10,000): most members in one group.
     pub group_max_size: u32,
+    /// `transaction.state.log.num.partitions` (50): partitions of `__transaction_state`, created on the
+    /// first FindCoordinator for a transactional id.
+    pub transaction_state_log_num_partitions: i32,
+    /// `transaction.state.log.replication.factor` (3).
+    pub transaction_state_log_replication_factor: u32,
+    /// `transaction.state.log.min.isr` (2): `min.insync.replicas` of `__transaction_state`.
+    pub transaction_state_log_min_isr: u32,
+    /// `transaction.state.log.segment.bytes` (100 MiB).
+    pub transaction_state_log_segment_bytes: u32,
+    /// `transaction.max.timeout.ms` (900000): the longest `transaction.timeout.ms` a producer may ask
+    /// for (`INVALID_TRANSACTION_TIMEOUT` above it).
+    pub transaction_max_timeout_ms: u64,
+    /// `transaction.abort.timed.out.transaction.cleanup.interval.ms` (10000): how often the coordinator
+    /// looks for transactions open longer than their `transaction.timeout.ms` and aborts them.
+    pub transaction_abort_timed_out_transaction_cleanup_interval_ms: u64,
+    /// `transaction.version` (1): 1 is the classic protocol; 2 is KIP-890's epoch bump per transaction,
+    /// which fences a produce request delayed past its transaction's end (Kafka 4.0 enables it on new
+    /// clusters; samsa keeps the classic default so its hazard can be seen, see `TransactionVersion`).
+    pub transaction_version: crate::txn::TransactionVersion,
 }
 
 impl Default for BrokerConfig {
@@ -111,6 +130,13 @@ impl Default for BrokerConfig {
             group_min_session_timeout_ms: 6_000,
             group_max_session_timeout_ms: 1_800_000,
             group_max_size: 10_000,
+            transaction_state_log_num_partitions: 50,
+            transaction_state_log_replication_factor: 3,
+            transaction_state_log_min_isr: 2,
+            transaction_state_log_segment_bytes: 104_857_600,
+            transaction_max_timeout_ms: 900_000,
+            transaction_abort_timed_out_transaction_cleanup_interval_ms: 10_000,
+            transaction_version: crate::txn::TransactionVersion::Classic,
         }
     }
 }

@@ -181,4 +181,50 @@ pub enum ReplicationEvent {
         /// Groups held afterwards from this partition.
         groups: u32,
     },
+    /// A transaction coordinator logged a new state for a transactional id.
+    TransactionStateChanged {
+        /// The coordinator.
+        broker: BrokerId,
+        /// The `transactional.id`.
+        transactional_id: String,
+        /// Its producer id.
+        producer_id: i64,
+        /// Its producer epoch.
+        producer_epoch: i16,
+        /// The new state.
+        state: crate::txn::TransactionState,
+        /// The transaction's partitions.
+        partitions: Vec<TopicPartition>,
+    },
+    /// A transaction was open longer than its `transaction.timeout.ms`: the coordinator aborts it.
+    TransactionTimedOut {
+        /// The coordinator.
+        broker: BrokerId,
+        /// The `transactional.id`.
+        transactional_id: String,
+        /// Its producer id.
+        producer_id: i64,
+    },
+    /// A broker became transaction coordinator for the ids of a `__transaction_state` partition.
+    TransactionCoordinatorLoaded {
+        /// The broker.
+        broker: BrokerId,
+        /// The `__transaction_state` partition.
+        partition: i32,
+    },
+    /// A leader appended a COMMIT or ABORT marker for a producer.
+    TxnMarkerWritten {
+        /// The leader.
+        broker: BrokerId,
+        /// The partition.
+        tp: TopicPartition,
+        /// The producer.
+        producer_id: i64,
+        /// The marker's epoch.
+        producer_epoch: i16,
+        /// COMMIT or ABORT.
+        committed: bool,
+        /// The marker's offset.
+        offset: i64,
+    },
 }

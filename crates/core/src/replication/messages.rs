@@ -7,6 +7,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::client::consumer_config::IsolationLevel;
 use crate::error::ErrorCode;
 use crate::group::messages::{
     CreateTopicRequest, CreateTopicResponse, FindCoordinatorRequest, FindCoordinatorResponse,
@@ -16,6 +17,11 @@ use crate::group::messages::{
 };
 use crate::node::BrokerId;
 use crate::replication::config::TopicConfig;
+use crate::txn::messages::{
+    AddOffsetsToTxnRequest, AddOffsetsToTxnResponse, AddPartitionsToTxnRequest, AddPartitionsToTxnResponse,
+    EndTxnRequest, EndTxnResponse, TxnOffsetCommitRequest, TxnOffsetCommitResponse, WriteTxnMarkerRequest,
+    WriteTxnMarkerResponse,
+};
 
 /// A topic partition.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -151,6 +157,20 @@ pub struct FetchRequest {
     /// The leader holds the fetch (up to `max_wait_ms`) until at least this many bytes can be returned
     /// (`fetch.min.bytes`, `replica.fetch.min.bytes`; 1 = answer as soon as there is anything).
     pub min_bytes: u32,
+    /// The consumer's `isolation.level`: `read_committed` reads up to the last stable offset and gets
+    /// the aborted transactions of the range (followers read the whole log).
+    pub isolation_level: IsolationLevel,
+}
+
+/// A transaction that aborted, as a fetch response lists it (Kafka's `AbortedTransaction`): a
+/// read_committed consumer drops the producer's transactional batches from `first_offset` until the
+/// producer's ABORT marker.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AbortedTransaction {
+    /// The producer.
+    pub producer_id: i64,
+    /// The transaction's first offset in this partition.
+    pub first_offset: i64,
 }
 
 /// Fetch result for one partition.
@@ -166,8 +186,14 @@ pub struct FetchResponse {
     pub high_watermark: i64,
     /// The leader's log start offset.
     pub log_start_offset: i64,
-    /// Concatenated encoded batches (consumers get only batches below the high watermark).
+    /// Concatenated encoded batches (consumers get only batches below the high watermark, or the last
+    /// stable offset with `read_committed`).
     pub records: Vec<u8>,
+    /// The leader's last stable offset (the first offset of its oldest open transaction, at most the
+    /// high watermark), or -1.
+    pub last_stable_offset: i64,
+    /// For `read_committed`: the aborted transactions overlapping the returned records.
+    pub aborted_transactions: Vec<AbortedTransaction>,
 }
 
 /// A message on the network.
@@ -282,7 +308,7 @@ pub enum Message {
         /// The partition state after the change (or the controller's current one on error).
         state: Option<PartitionState>,
     },
-    /// Client → any broker: who coordinates this group?
+    /// Client → any broker: who coordinates this group (or transactional id)?
     FindCoordinator(FindCoordinatorRequest),
     /// Broker → client.
     FindCoordinatorResponse(FindCoordinatorResponse),
@@ -318,4 +344,24 @@ pub enum Message {
     CreateTopic(CreateTopicRequest),
     /// Controller → broker.
     CreateTopicResponse(CreateTopicResponse),
+    /// Producer → transaction coordinator: partitions join the open transaction.
+    AddPartitionsToTxn(AddPartitionsToTxnRequest),
+    /// Transaction coordinator → producer.
+    AddPartitionsToTxnResponse(AddPartitionsToTxnResponse),
+    /// Producer → transaction coordinator: a group's offsets join the open transaction.
+    AddOffsetsToTxn(AddOffsetsToTxnRequest),
+    /// Transaction coordinator → producer.
+    AddOffsetsToTxnResponse(AddOffsetsToTxnResponse),
+    /// Producer → transaction coordinator: commit or abort.
+    EndTxn(EndTxnRequest),
+    /// Transaction coordinator → producer.
+    EndTxnResponse(EndTxnResponse),
+    /// Transaction coordinator → partition leader: write a COMMIT/ABORT marker.
+    WriteTxnMarker(WriteTxnMarkerRequest),
+    /// Partition leader → transaction coordinator.
+    WriteTxnMarkerResponse(WriteTxnMarkerResponse),
+    /// Producer → group coordinator: offsets that commit with the transaction.
+    TxnOffsetCommit(TxnOffsetCommitRequest),
+    /// Group coordinator → producer.
+    TxnOffsetCommitResponse(TxnOffsetCommitResponse),
 }

@@ -298,6 +298,7 @@ impl Cluster {
             max_wait_ms,
             max_bytes: 1 << 20,
             min_bytes: 1,
+            isolation_level: samsa_core::client::IsolationLevel::ReadUncommitted,
         };
         self.send(to, Message::Fetch(request));
         correlation_id

@@ -150,6 +150,29 @@ pub fn broker_config(
                 parse_int_at_least(n, &v, 0).map(|x| broker.group_max_session_timeout_ms = x.into())
             }
             "group.max.size" => parse_int_at_least(n, &v, 1).map(|x| broker.group_max_size = x),
+            "transaction.state.log.num.partitions" => parse_int_at_least(n, &v, 1)
+                .map(|x| broker.transaction_state_log_num_partitions = i32::try_from(x).unwrap_or(i32::MAX)),
+            "transaction.state.log.replication.factor" => {
+                parse_int_at_least(n, &v, 1).map(|x| broker.transaction_state_log_replication_factor = x)
+            }
+            "transaction.state.log.min.isr" => {
+                parse_int_at_least(n, &v, 1).map(|x| broker.transaction_state_log_min_isr = x)
+            }
+            "transaction.state.log.segment.bytes" => {
+                parse_int_at_least(n, &v, 1).map(|x| broker.transaction_state_log_segment_bytes = x)
+            }
+            "transaction.max.timeout.ms" => {
+                parse_int_at_least(n, &v, 1).map(|x| broker.transaction_max_timeout_ms = x.into())
+            }
+            "transaction.abort.timed.out.transaction.cleanup.interval.ms" => parse_int_at_least(n, &v, 1)
+                .map(|x| broker.transaction_abort_timed_out_transaction_cleanup_interval_ms = x.into()),
+            "transaction.version" => samsa_core::config::parse_one_of(n, &v, &["1", "2"]).map(|x| {
+                broker.transaction_version = if x == 1 {
+                    samsa_core::txn::TransactionVersion::EpochBumpPerTransaction
+                } else {
+                    samsa_core::txn::TransactionVersion::Classic
+                }
+            }),
             // Not a Kafka config: reproduces the pre-KIP-101 truncation bug, for checker tests only.
             "samsa.unsafe.truncate.to.high.watermark" => {
                 parse_bool(n, &v).map(|b| broker.unsafe_truncate_to_high_watermark = b)

@@ -110,6 +110,8 @@ pub struct ProducerPlan {
     pub start_ms: u64,
     /// Last send before this.
     pub stop_ms: u64,
+    /// With a `transactional.id`: records per transaction and which transactions abort.
+    pub transactions: crate::txn_app::TxnWorkload,
 }
 
 /// A consumer: a group member subscribed to `topic` (with a `group.id`), or assigned every partition

@@ -116,6 +116,16 @@ pub struct WorkloadSpec {
     pub start_ms: u64,
     /// No sends from this time; absent means `duration_ms`.
     pub stop_ms: Option<Spanned<u64>>,
+    /// With a `transactional.id`: records per transaction (default 10).
+    #[serde(default = "default_transaction_records")]
+    pub transaction_records: u32,
+    /// With a `transactional.id`: every n-th transaction aborts (default 0: none).
+    #[serde(default)]
+    pub abort_every: u32,
+}
+
+fn default_transaction_records() -> u32 {
+    10
 }
 
 fn default_value_bytes() -> u32 {
@@ -402,6 +412,10 @@ impl ScenarioFile {
                 value_bytes: w.value_bytes,
                 start_ms: w.start_ms,
                 stop_ms,
+                transactions: crate::txn_app::TxnWorkload {
+                    records_per_transaction: w.transaction_records.max(1),
+                    abort_every: w.abort_every,
+                },
             });
         }
         let mut consumers = Vec::new();

@@ -242,6 +242,16 @@ fn api_name(api: Api) -> &'static str {
         Api::ListOffsetsResponse => "ListOffsetsResponse",
         Api::CreateTopics => "CreateTopics",
         Api::CreateTopicsResponse => "CreateTopicsResponse",
+        Api::AddPartitionsToTxn => "AddPartitionsToTxn",
+        Api::AddPartitionsToTxnResponse => "AddPartitionsToTxnResponse",
+        Api::AddOffsetsToTxn => "AddOffsetsToTxn",
+        Api::AddOffsetsToTxnResponse => "AddOffsetsToTxnResponse",
+        Api::EndTxn => "EndTxn",
+        Api::EndTxnResponse => "EndTxnResponse",
+        Api::WriteTxnMarkers => "WriteTxnMarkers",
+        Api::WriteTxnMarkersResponse => "WriteTxnMarkersResponse",
+        Api::TxnOffsetCommit => "TxnOffsetCommit",
+        Api::TxnOffsetCommitResponse => "TxnOffsetCommitResponse",
     }
 }
 

@@ -688,4 +688,101 @@ pub enum TraceKind {
         /// What was violated.
         message: String,
     },
+    /// [`ClientEvent::TransactionBegun`](samsa_core::client::ClientEvent::TransactionBegun).
+    TransactionBegun {
+        /// The producer.
+        client: u32,
+        /// Its transaction number.
+        txn: u64,
+    },
+    /// [`ClientEvent::TransactionEnding`](samsa_core::client::ClientEvent::TransactionEnding): the first
+    /// EndTxn went out.
+    TransactionEnding {
+        /// The producer.
+        client: u32,
+        /// Its transaction number.
+        txn: u64,
+        /// Commit or abort.
+        commit: bool,
+    },
+    /// [`ClientEvent::TransactionCompleted`](samsa_core::client::ClientEvent::TransactionCompleted).
+    TransactionCompleted {
+        /// The producer.
+        client: u32,
+        /// Its transaction number.
+        txn: u64,
+        /// Committed or aborted.
+        committed: bool,
+    },
+    /// [`ClientEvent::TransactionFailed`](samsa_core::client::ClientEvent::TransactionFailed).
+    TransactionFailed {
+        /// The producer.
+        client: u32,
+        /// The open transaction, if any.
+        txn: Option<u64>,
+        /// Kafka's error.
+        #[serde(with = "error_code")]
+        error: ErrorCode,
+        /// Whether the producer is unusable now.
+        fatal: bool,
+    },
+    /// [`ClientEvent::OffsetsSentToTransaction`](samsa_core::client::ClientEvent::OffsetsSentToTransaction).
+    OffsetsSentToTransaction {
+        /// The producer.
+        client: u32,
+        /// Its transaction number.
+        txn: u64,
+        /// The group.
+        group_id: String,
+        /// The offsets.
+        #[serde(with = "partition_offsets")]
+        offsets: Vec<(TopicPartition, i64)>,
+    },
+    /// [`ReplicationEvent::TransactionStateChanged`](samsa_core::replication::events::ReplicationEvent::TransactionStateChanged).
+    TransactionStateChanged {
+        /// The coordinator.
+        broker: BrokerId,
+        /// The `transactional.id`.
+        transactional_id: String,
+        /// Its producer id.
+        producer_id: i64,
+        /// Its producer epoch.
+        producer_epoch: i16,
+        /// Kafka's state name (`Ongoing`, `PrepareCommit`…).
+        state: String,
+        /// How many partitions the transaction has.
+        partitions: u32,
+    },
+    /// [`ReplicationEvent::TransactionTimedOut`](samsa_core::replication::events::ReplicationEvent::TransactionTimedOut).
+    TransactionTimedOut {
+        /// The coordinator.
+        broker: BrokerId,
+        /// The `transactional.id`.
+        transactional_id: String,
+        /// Its producer id.
+        producer_id: i64,
+    },
+    /// [`ReplicationEvent::TransactionCoordinatorLoaded`](samsa_core::replication::events::ReplicationEvent::TransactionCoordinatorLoaded).
+    TransactionCoordinatorLoaded {
+        /// The broker.
+        broker: BrokerId,
+        /// The `__transaction_state` partition.
+        partition: i32,
+    },
+    /// [`ReplicationEvent::TxnMarkerWritten`](samsa_core::replication::events::ReplicationEvent::TxnMarkerWritten).
+    TxnMarkerWritten {
+        /// The leader.
+        broker: BrokerId,
+        /// The partition.
+        #[serde(with = "topic_partition")]
+        tp: TopicPartition,
+        /// The producer.
+        producer_id: i64,
+        /// The marker's epoch.
+        producer_epoch: i16,
+        /// COMMIT or ABORT.
+        committed: bool,
+        /// The marker's offset.
+        offset: i64,
+    },
 }

@@ -15,6 +15,7 @@ use core::fmt;
 
 use super::Consumer;
 use crate::client::events::ClientEvent;
+use crate::client::IsolationLevel;
 use crate::error::ErrorCode;
 use crate::group::messages::{
     OffsetAndMetadata, OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse,
@@ -270,7 +271,10 @@ impl Consumer {
             let partitions: Vec<TopicPartition> = self.commits.wanted.iter().cloned().collect();
             let deadline = now_ms.saturating_add(self.config.request_timeout_ms);
             self.commits.fetch_in_flight = Some((correlation_id, partitions.clone(), deadline));
-            let request = OffsetFetchRequest { correlation_id, group_id, partitions: Some(partitions) };
+            // KIP-447: a read_committed consumer waits for offsets of open transactions to settle.
+            let require_stable = self.config.isolation_level == IsolationLevel::ReadCommitted;
+            let request =
+                OffsetFetchRequest { correlation_id, group_id, partitions: Some(partitions), require_stable };
             self.send(coordinator, Message::OffsetFetch(request));
         }
     }
@@ -351,6 +355,12 @@ impl Consumer {
             return;
         }
         for partition in response.partitions {
+            if partition.error == ErrorCode::UnstableOffsetCommit {
+                // KIP-447: a transaction's offsets for it are not decided yet; ask again later
+                // (the partition stays wanted).
+                self.commits.fetch_retry_after_ms = now_ms.saturating_add(self.config.retry_backoff_ms);
+                continue;
+            }
             if !self.commits.wanted.remove(&partition.tp) {
                 continue;
             }

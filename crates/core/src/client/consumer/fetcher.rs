@@ -8,12 +8,12 @@
 //! metadata; `OFFSET_OUT_OF_RANGE` resets by `auto.offset.reset`; a batch that does not decode is
 //! reported and refetched after `retry.backoff.ms`, as Kafka's consumer stays at a corrupt record.
 
-use alloc::collections::VecDeque;
+use alloc::collections::{BTreeSet, VecDeque};
 use alloc::vec::Vec;
 
 use super::poll::ConsumerRecord;
 use super::{Consumer, MAX_BUFFERED_RECORDS_PER_PARTITION};
-use crate::client::consumer_config::AutoOffsetReset;
+use crate::client::consumer_config::{AutoOffsetReset, IsolationLevel};
 use crate::client::events::{ClientEvent, ConsumeError};
 use crate::client::producer_queue::invalidates_metadata;
 use crate::client::record_id::record_id_of;
@@ -21,7 +21,10 @@ use crate::error::ErrorCode;
 use crate::group::messages::{ListOffsetsRequest, ListOffsetsResponse, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP};
 use crate::node::BrokerId;
 use crate::record_batch::{DecodeError, RecordBatch};
-use crate::replication::messages::{FetchRequest, FetchResponse, Message, TopicPartition};
+use crate::replication::messages::{
+    AbortedTransaction, FetchRequest, FetchResponse, Message, TopicPartition,
+};
+use crate::txn::control::{control_type, ControlType};
 
 /// What a ListOffsets for a partition is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -244,7 +247,14 @@ impl Consumer {
                     };
                     let request_deadline_ms = now_ms.saturating_add(self.config.request_timeout_ms);
                     state.lookup_in_flight = Some((correlation_id, broker, request_deadline_ms));
-                    let request = ListOffsetsRequest { correlation_id, tp, current_leader_epoch, timestamp };
+                    let isolation_level = self.config.isolation_level;
+                    let request = ListOffsetsRequest {
+                        correlation_id,
+                        tp,
+                        current_leader_epoch,
+                        timestamp,
+                        isolation_level,
+                    };
                     self.send(broker, Message::ListOffsets(request));
                 }
                 continue;
@@ -261,6 +271,7 @@ impl Consumer {
                 max_wait_ms: self.config.fetch_max_wait_ms,
                 max_bytes,
                 min_bytes: self.config.fetch_min_bytes,
+                isolation_level: self.config.isolation_level,
             };
             self.in_flight.insert(correlation_id, FetchInFlight { tp, broker, fetch_offset, deadline_ms });
             self.send(broker, Message::Fetch(request));
@@ -429,11 +440,24 @@ impl Consumer {
         let Some(state) = self.partitions.get_mut(tp) else {
             return;
         };
-        state.high_watermark = response.high_watermark;
+        // Lag counts to what this consumer may read: the LSO for read_committed (Kafka's
+        // `records-lag` uses the last stable offset then).
+        state.high_watermark = if self.config.isolation_level == IsolationLevel::ReadCommitted {
+            response.last_stable_offset.max(0)
+        } else {
+            response.high_watermark
+        };
         let Some(mut fetch_offset) = state.fetch_offset else { return };
         let mut rest: &[u8] = &response.records;
         let mut decoded_any = false;
         let mut events = Vec::new();
+        let read_committed = self.config.isolation_level == IsolationLevel::ReadCommitted;
+        // Kafka's `CompletedFetch`: aborted transactions by first offset; a producer is "aborted" from
+        // its transaction's first offset until its ABORT marker, and its transactional batches between
+        // are dropped.
+        let mut aborted: Vec<AbortedTransaction> = response.aborted_transactions.clone();
+        aborted.sort_by_key(|t| core::cmp::Reverse(t.first_offset));
+        let mut aborted_producers: BTreeSet<i64> = BTreeSet::new();
         while !rest.is_empty() && state.buffered.len() < MAX_BUFFERED_RECORDS_PER_PARTITION {
             let (batch, used_bytes) = match RecordBatch::decode(rest) {
                 Ok(decoded) => decoded,
@@ -453,8 +477,22 @@ impl Consumer {
             };
             decoded_any = true;
             rest = rest.get(used_bytes..).unwrap_or_default();
+            let mut skip = false;
+            if read_committed && batch.producer_id >= 0 {
+                while aborted.last().is_some_and(|t| t.first_offset <= batch.last_offset()) {
+                    if let Some(t) = aborted.pop() {
+                        aborted_producers.insert(t.producer_id);
+                    }
+                }
+                if control_type(&batch) == Some(ControlType::Abort) {
+                    aborted_producers.remove(&batch.producer_id);
+                } else if batch.attributes.is_transactional && aborted_producers.contains(&batch.producer_id)
+                {
+                    skip = true;
+                }
+            }
             // Control batches (transaction markers) hold no application records; only the offset moves.
-            if !batch.attributes.is_control {
+            if !batch.attributes.is_control && !skip {
                 for record in &batch.records {
                     let offset = batch.offset(record);
                     if offset < fetch_offset {

@@ -455,7 +455,11 @@ impl Consumer {
                     let key = g.group_id.clone();
                     self.send(
                         broker,
-                        Message::FindCoordinator(FindCoordinatorRequest { correlation_id, key }),
+                        Message::FindCoordinator(FindCoordinatorRequest {
+                            correlation_id,
+                            key,
+                            key_type: crate::group::messages::CoordinatorType::Group,
+                        }),
                     );
                 }
             }

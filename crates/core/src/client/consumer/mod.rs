@@ -27,7 +27,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::config::ClientConfigError;
-use super::consumer_config::{ConsumerConfig, IsolationLevel};
+use super::consumer_config::ConsumerConfig;
 use super::metadata::{ClientMetadata, MetadataTiming};
 use crate::group::messages::OffsetAndMetadata;
 use crate::node::{BrokerId, Effect, Node, NodeId};
@@ -111,13 +111,6 @@ impl Consumer {
         if bootstrap.is_empty() {
             return Err(ClientConfigError::Inconsistent {
                 reason: String::from("No resolvable bootstrap urls given in bootstrap.servers"),
-            });
-        }
-        if config.isolation_level == IsolationLevel::ReadCommitted {
-            return Err(ClientConfigError::Inconsistent {
-                reason: String::from(
-                    "isolation.level=read_committed needs transactions, which samsa does not model yet",
-                ),
             });
         }
         if config.group_id.is_some() && config.heartbeat_interval_ms >= config.session_timeout_ms {

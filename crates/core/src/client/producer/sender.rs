@@ -90,6 +90,9 @@ impl Producer {
             .is_some_and(|seen| self.metadata.updates_applied() == seen && self.metadata.update_pending());
         let in_flight = self.in_flight.count(broker) + unrecorded.get(&broker).copied().unwrap_or(0);
         let sequence_turn = self.idempotence.as_ref().is_none_or(|idempotence| idempotence.can_send(batch));
+        // A transactional batch goes only once its partition is in the transaction (AddPartitionsToTxn).
+        let in_transaction =
+            self.transactions.as_ref().is_none_or(|txn| txn.can_send(&self.topic_partition(batch.tp)));
         // Kafka's `guaranteeMessageOrder` (max.in.flight.requests.per.connection=1): the partition is
         // muted while one of its batches is in flight, to any broker — so after a leader change the
         // next batch does not overtake one still travelling to the old leader.
@@ -100,6 +103,7 @@ impl Producer {
             || batch.retry_after_ms > now_ms
             || in_flight >= self.config.max_in_flight_requests_per_connection
             || !sequence_turn
+            || !in_transaction
         {
             return Readiness::Blocked;
         }
@@ -113,6 +117,7 @@ impl Producer {
                 idempotence.assign(&mut batch);
             }
         }
+        batch.transactional = self.transactions.is_some();
         if let Err(e) = batch.encode(self.config.compression_type) {
             if let Some(idempotence) = self.idempotence.as_mut() {
                 idempotence.on_failed(&batch);
@@ -268,7 +273,8 @@ impl Producer {
             Err(error) => error,
         };
         let mut retriable = error.is_retriable();
-        if let Some(idempotence) = self.idempotence.as_mut() {
+        let transactional = self.transactions.is_some();
+        if let Some(idempotence) = self.idempotence.as_mut().filter(|_| !transactional) {
             match error {
                 // KIP-360: the broker forgot the producer (retention, a new leader without its state):
                 // retry once the epoch is bumped and sequences start again.
@@ -315,7 +321,12 @@ impl Producer {
 
     /// Reports every record of `batch` (offset `base + index` on success, -1 when unknown) and
     /// releases their memory.
-    fn finish_batch(&mut self, now_ms: u64, batch: ProducerBatch, outcome: Result<i64, ErrorCode>) {
+    pub(super) fn finish_batch(
+        &mut self,
+        now_ms: u64,
+        batch: ProducerBatch,
+        outcome: Result<i64, ErrorCode>,
+    ) {
         let tp = self.topic_partition(batch.tp);
         for (index, record) in (0_i64..).zip(&batch.records) {
             self.buffered_bytes = self.buffered_bytes.saturating_sub(record.size_bytes);

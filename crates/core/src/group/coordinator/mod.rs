@@ -12,6 +12,7 @@
 //! - `join` (private) — JoinGroup, SyncGroup and the rebalance's phases.
 //! - `membership` (private) — Heartbeat, LeaveGroup, removing members and the timers that do.
 //! - `offsets` (private) — OffsetCommit, OffsetFetch, append completions, loading.
+//! - `txn_offsets` (private) — TxnOffsetCommit: offsets that commit or abort with a transaction.
 //! - [`records`] — the `__consumer_offsets` key/value schemas.
 //!
 //! The coordinator never sends anything itself: handlers queue [`CoordinatorOutput`]s that the broker
@@ -22,6 +23,7 @@ mod join;
 mod membership;
 mod offsets;
 pub mod records;
+mod txn_offsets;
 
 use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
@@ -63,6 +65,9 @@ pub enum CoordinatorOutput {
         append_id: u64,
         /// The records.
         records: Vec<NewRecord>,
+        /// For a transactional offset commit: the producer id and epoch the batch is written with
+        /// (transactional attribute set), so the partition tracks it until the transaction's marker.
+        producer: Option<(i64, i16)>,
     },
     /// Something observable happened.
     Event(ReplicationEvent),
@@ -82,6 +87,14 @@ enum PendingAppend {
     Sync { group_id: String, generation_id: i32 },
     /// The group metadata of a group that became empty (its generation must survive a failover).
     Store { group_id: String },
+    /// A TxnOffsetCommit (KIP-98): pending until the transaction's marker.
+    TxnCommit {
+        group_id: String,
+        to: NodeId,
+        correlation_id: u64,
+        producer_id: i64,
+        offsets: Vec<(TopicPartition, OffsetAndMetadata)>,
+    },
 }
 
 /// What the handlers need from the broker.
@@ -105,6 +118,8 @@ pub struct GroupCoordinator {
     next_append_id: u64,
     appends: BTreeMap<u64, PendingAppend>,
     out: Vec<CoordinatorOutput>,
+    /// Offsets committed inside transactions, waiting for their marker, by producer id.
+    txn_offsets: BTreeMap<i64, Vec<txn_offsets::PendingTxnOffset>>,
 }
 
 impl GroupCoordinator {
@@ -147,13 +162,23 @@ impl GroupCoordinator {
     }
 
     fn append(&mut self, partition: i32, records: Vec<NewRecord>, pending: PendingAppend) -> Option<u64> {
+        self.append_as(partition, records, pending, None)
+    }
+
+    fn append_as(
+        &mut self,
+        partition: i32,
+        records: Vec<NewRecord>,
+        pending: PendingAppend,
+        producer: Option<(i64, i16)>,
+    ) -> Option<u64> {
         if self.appends.len() >= MAX_PENDING_APPENDS {
             return None;
         }
         let append_id = self.next_append_id;
         self.next_append_id = self.next_append_id.wrapping_add(1);
         self.appends.insert(append_id, pending);
-        self.out.push(CoordinatorOutput::Append { partition, append_id, records });
+        self.out.push(CoordinatorOutput::Append { partition, append_id, records, producer });
         Some(append_id)
     }
 

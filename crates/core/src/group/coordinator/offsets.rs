@@ -112,13 +112,18 @@ impl GroupCoordinator {
 
     /// OffsetFetch: the committed offsets (only those whose append completed).
     pub fn offset_fetch(&mut self, from: NodeId, request: OffsetFetchRequest) {
+        let unstable = |tp: &crate::replication::messages::TopicPartition| {
+            request.require_stable && self.has_pending_txn_offset(&request.group_id, tp)
+        };
         let group = self.groups.get(&request.group_id);
         let partitions = match request.partitions {
             Some(tps) => tps
                 .into_iter()
                 .map(|tp| {
                     let committed = group.and_then(|g| g.offsets.get(&tp)).cloned();
-                    OffsetFetchPartition { tp, committed, error: ErrorCode::None }
+                    // KIP-447: offsets of an open transaction make the partition unstable for now.
+                    let error = if unstable(&tp) { ErrorCode::UnstableOffsetCommit } else { ErrorCode::None };
+                    OffsetFetchPartition { tp, committed, error }
                 })
                 .collect(),
             None => group
@@ -168,6 +173,9 @@ impl GroupCoordinator {
                 );
             }
             PendingAppend::Store { .. } => {}
+            PendingAppend::TxnCommit { group_id, to, correlation_id, producer_id, offsets } => {
+                self.txn_commit_appended(error, group_id, to, correlation_id, producer_id, offsets);
+            }
             PendingAppend::Sync { group_id, generation_id } => {
                 let current = self.groups.get(&group_id).is_some_and(|g| {
                     g.generation_id == generation_id
@@ -188,13 +196,28 @@ impl GroupCoordinator {
         self.unload_groups(partition);
         let mut skipped = 0;
         let mut loaded: BTreeMap<String, Group> = BTreeMap::new();
-        for batch in batches.iter().filter(|b| !b.attributes.is_control) {
+        let mut open: BTreeMap<i64, Vec<OffsetsRecord>> = BTreeMap::new();
+        for batch in batches {
+            if batch.attributes.is_control {
+                // A marker decides the producer's transactional offsets written before it.
+                let records = open.remove(&batch.producer_id).unwrap_or_default();
+                if crate::txn::control::control_type(batch) == Some(crate::txn::control::ControlType::Commit)
+                {
+                    for decoded in records {
+                        self.replay(&mut loaded, partition, decoded);
+                    }
+                }
+                continue;
+            }
             for record in &batch.records {
                 let Some(key) = record.key.as_deref() else {
                     skipped += 1;
                     continue;
                 };
                 match decode(key, record.value.as_deref()) {
+                    Ok(decoded) if batch.attributes.is_transactional => {
+                        open.entry(batch.producer_id).or_default().push(decoded);
+                    }
                     Ok(decoded) => self.replay(&mut loaded, partition, decoded),
                     Err(ProtocolError::Truncated { .. } | ProtocolError::BadVersion(_))
                     | Err(ProtocolError::BadLength { .. } | ProtocolError::NotUtf8 { .. }) => skipped += 1,
@@ -213,6 +236,7 @@ impl GroupCoordinator {
             self.groups.insert(group_id.clone(), group);
             self.state_changed(ctx, &group_id);
         }
+        self.restore_open_txn_offsets(partition, open);
         self.loaded.insert(partition);
         let groups = self.groups.values().filter(|g| g.partition == partition).count();
         let event = ReplicationEvent::CoordinatorLoaded {
@@ -300,9 +324,11 @@ impl GroupCoordinator {
         for group_id in &gone {
             self.groups.remove(group_id);
         }
+        self.forget_txn_offsets(partition);
         self.appends.retain(|_, pending| match pending {
             PendingAppend::Commit { group_id, .. }
             | PendingAppend::Sync { group_id, .. }
+            | PendingAppend::TxnCommit { group_id, .. }
             | PendingAppend::Store { group_id } => !gone.contains(group_id),
         });
     }

@@ -15,9 +15,9 @@ use crate::group::messages::{
 use crate::group::{partition_for_group, CONSUMER_OFFSETS_TOPIC};
 use crate::log::CleanupPolicy;
 use crate::node::{Effect, NodeId};
-use crate::record_batch::{Compression, RecordBatch};
+use crate::record_batch::RecordBatch;
 use crate::replication::config::TopicConfig;
-use crate::replication::messages::{Acks, Message, ProduceRequest, TopicPartition};
+use crate::replication::messages::{Message, TopicPartition};
 use crate::replication::partition::Role;
 
 /// Most bytes read per step while loading a `__consumer_offsets` partition.
@@ -60,7 +60,7 @@ impl Broker {
     }
 
     /// Asks the controller for `__consumer_offsets` (again after `request.timeout.ms` without it).
-    fn create_offsets_topic(&mut self, now_ms: u64) {
+    pub(super) fn create_offsets_topic(&mut self, now_ms: u64) {
         if self
             .offsets_topic_requested_ms
             .is_some_and(|at| now_ms < at.saturating_add(self.config.request_timeout_ms))
@@ -164,7 +164,11 @@ impl Broker {
             Message::CreateTopicResponse(response) => {
                 // Created or not, the next FindCoordinator asks again if the topic is still missing.
                 if response.error != ErrorCode::None && response.error != ErrorCode::TopicAlreadyExists {
-                    self.offsets_topic_requested_ms = None;
+                    if response.name == crate::txn::TRANSACTION_STATE_TOPIC {
+                        self.transaction_topic_requested_ms = None;
+                    } else {
+                        self.offsets_topic_requested_ms = None;
+                    }
                 }
             }
             _ => return false,
@@ -173,33 +177,43 @@ impl Broker {
         true
     }
 
-    /// Executes what the coordinator queued, and feeds the answers to its own appends back to it, until
-    /// nothing is left.
+    /// Executes what the coordinators queued, and feeds the answers to their own appends and markers
+    /// back to them, until nothing is left.
     pub(super) fn run_coordinator(&mut self, now_ms: u64) {
         for _ in 0..64 {
             let outputs = self.groups.take_outputs();
+            let txn_outputs = self.txns.take_outputs();
             let loopback = self.take_loopback_answers();
-            if outputs.is_empty() && loopback.is_empty() {
+            let markers = self.take_loopback_marker_answers();
+            if outputs.is_empty() && txn_outputs.is_empty() && loopback.is_empty() && markers.is_empty() {
                 return;
             }
             for output in outputs {
                 match output {
                     CoordinatorOutput::Send { to, message } => self.send(to, message),
                     CoordinatorOutput::Event(event) => self.effects.push(Effect::Event(event)),
-                    CoordinatorOutput::Append { partition, append_id, records } => {
-                        self.coordinator_append(now_ms, partition, append_id, records);
+                    CoordinatorOutput::Append { partition, append_id, records, producer } => {
+                        let tp = TopicPartition { topic: CONSUMER_OFFSETS_TOPIC.into(), partition };
+                        let timeout_ms = self.config.offsets_commit_timeout_ms;
+                        self.internal_append(now_ms, tp, append_id, records, producer, timeout_ms);
                     }
                 }
             }
+            for output in txn_outputs {
+                self.execute_txn_output(now_ms, output);
+            }
+            for (correlation_id, error) in loopback {
+                self.deliver_internal_answer(now_ms, correlation_id, error);
+            }
             let config = self.config.clone();
-            for (append_id, error) in loopback {
-                let ctx = CoordinatorCtx { now_ms, broker: self.id, config: &config };
-                self.groups.on_append_done(ctx, append_id, error);
+            for response in markers {
+                let ctx = crate::txn::coordinator::TxnCtx { now_ms, broker: self.id, config: &config };
+                self.txns.on_marker_response(ctx, &response);
             }
         }
     }
 
-    /// The partition's answers to the coordinator's own appends (produce answers addressed to this broker).
+    /// The partitions' answers to the coordinators' own appends (produce answers addressed to this broker).
     fn take_loopback_answers(&mut self) -> Vec<(u64, ErrorCode)> {
         let me = NodeId::Broker(self.id);
         let is_loopback =
@@ -218,37 +232,22 @@ impl Broker {
         answers
     }
 
-    /// Appends the coordinator's records to its `__consumer_offsets` partition as an acks=all produce
-    /// from this broker to itself (`offsets.commit.timeout.ms`).
-    fn coordinator_append(
-        &mut self,
-        now_ms: u64,
-        partition: i32,
-        append_id: u64,
-        records: Vec<crate::record_batch::NewRecord>,
-    ) {
-        let tp = TopicPartition { topic: CONSUMER_OFFSETS_TOPIC.into(), partition };
-        let encoded = RecordBatch::from_new_records(records, Compression::None).and_then(|b| b.encode());
-        let error = match encoded {
-            Ok(bytes) => {
-                let request = ProduceRequest {
-                    correlation_id: append_id,
-                    acks: Acks::All,
-                    timeout_ms: self.config.offsets_commit_timeout_ms,
-                    tp: tp.clone(),
-                    records: bytes,
-                };
-                let me = NodeId::Broker(self.id);
-                match self.with_partition(now_ms, &tp, |p, ctx| p.handle_produce(me, &request, ctx)) {
-                    Some(()) => return,
-                    None => ErrorCode::NotLeaderOrFollower,
-                }
+    /// Answers to markers this broker's coordinator had its own partitions write.
+    fn take_loopback_marker_answers(&mut self) -> Vec<crate::txn::messages::WriteTxnMarkerResponse> {
+        let me = NodeId::Broker(self.id);
+        let is_loopback = |e: &Effect| matches!(e, Effect::Send { to, message: Message::WriteTxnMarkerResponse(_) } if *to == me);
+        if !self.effects.iter().any(is_loopback) {
+            return Vec::new();
+        }
+        let mut answers = Vec::new();
+        self.effects.retain(|e| match e {
+            Effect::Send { to, message: Message::WriteTxnMarkerResponse(r) } if *to == me => {
+                answers.push(r.clone());
+                false
             }
-            Err(e) => e.error_code(),
-        };
-        let config = self.config.clone();
-        let ctx = CoordinatorCtx { now_ms, broker: self.id, config: &config };
-        self.groups.on_append_done(ctx, append_id, error);
+            _ => true,
+        });
+        answers
     }
 
     /// Loads the groups of every `__consumer_offsets` partition this broker now leads and unloads those
@@ -269,17 +268,19 @@ impl Broker {
             self.groups.unload(ctx, *partition);
         }
         for partition in leading.into_iter().filter(|p| !loaded.contains(p)) {
-            let batches = self.read_offsets_partition(partition);
+            let batches = self.read_internal_partition(CONSUMER_OFFSETS_TOPIC, partition);
             let ctx = CoordinatorCtx { now_ms, broker: self.id, config: &config };
             self.groups.load(ctx, partition, &batches);
         }
+        self.sync_transaction_partitions(now_ms);
         self.run_coordinator(now_ms);
     }
 
-    /// Every batch of a `__consumer_offsets` partition, decoded; a batch that does not decode ends the
-    /// read (the loader cannot skip a corrupt batch without knowing its length).
-    fn read_offsets_partition(&self, partition: i32) -> Vec<RecordBatch> {
-        let tp = TopicPartition { topic: CONSUMER_OFFSETS_TOPIC.into(), partition };
+    /// Every batch of an internal partition (`__consumer_offsets`, `__transaction_state`), decoded; a
+    /// batch that does not decode ends the read (the loader cannot skip a corrupt batch without
+    /// knowing its length).
+    pub(super) fn read_internal_partition(&self, topic: &str, partition: i32) -> Vec<RecordBatch> {
+        let tp = TopicPartition { topic: topic.into(), partition };
         let Some(replica) = self.partitions.get(&tp) else { return Vec::new() };
         let log = replica.log();
         let mut batches = Vec::new();
@@ -308,6 +309,7 @@ impl Broker {
             let ctx = CoordinatorCtx { now_ms, broker: self.id, config: &config };
             self.groups.on_tick(ctx);
         }
+        self.tick_transactions(now_ms);
         self.run_coordinator(now_ms);
     }
 }

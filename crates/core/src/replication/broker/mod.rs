@@ -11,6 +11,7 @@
 pub mod durable;
 mod groups;
 pub mod producer_ids;
+mod txns;
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
@@ -55,6 +56,11 @@ pub struct Broker {
     groups: GroupCoordinator,
     /// When this broker last asked the controller to create `__consumer_offsets`.
     offsets_topic_requested_ms: Option<u64>,
+    /// The transaction coordinator for the `__transaction_state` partitions this broker leads (in
+    /// memory only, rebuilt from the partitions' logs like the groups).
+    txns: crate::txn::coordinator::TransactionCoordinator,
+    /// When this broker last asked the controller to create `__transaction_state`.
+    transaction_topic_requested_ms: Option<u64>,
 }
 
 /// What a broker starts from: nothing for a new broker, the files for a restarted one.
@@ -104,6 +110,8 @@ impl Broker {
             producer_ids: ProducerIdManager::new(producer_id_block_end),
             groups: GroupCoordinator::default(),
             offsets_topic_requested_ms: None,
+            txns: crate::txn::coordinator::TransactionCoordinator::default(),
+            transaction_topic_requested_ms: None,
         }
     }
 
@@ -216,12 +224,13 @@ impl Broker {
 
     /// InitProducerId (KIP-98): a new id with epoch 0 for an idempotent producer, from this broker's
     /// block (KIP-730). A producer that gives its old id and epoch (KIP-360) still gets a new id, as
-    /// Kafka's coordinator does without a `transactional.id`. Transactions are not supported yet: a
-    /// `transactional_id` is answered `INVALID_REQUEST`.
+    /// Kafka's coordinator does without a `transactional.id`. With a `transactional_id` the request
+    /// goes to the transaction coordinator (see `txns`).
     fn on_init_producer_id(&mut self, now_ms: u64, from: NodeId, request: InitProducerIdRequest) {
-        let result = if request.transactional_id.is_some() {
-            Err(ErrorCode::InvalidRequest)
-        } else {
+        if request.transactional_id.is_some() {
+            return self.on_transactional_init(now_ms, from, request);
+        }
+        let result = {
             let (result, ask) = self.producer_ids.generate(now_ms, &self.config);
             if ask {
                 self.ask_for_producer_ids();
@@ -263,6 +272,8 @@ impl Broker {
             high_watermark: -1,
             log_start_offset: -1,
             records: Vec::new(),
+            last_stable_offset: -1,
+            aborted_transactions: Vec::new(),
         };
         self.send(from, Message::FetchResponse(response));
     }
@@ -421,7 +432,25 @@ impl Node for Broker {
             | Message::AlterPartition { .. }
             | Message::InitProducerIdResponse(_)
             | Message::AllocateProducerIds { .. } => {}
-            Message::FindCoordinator(request) => self.on_find_coordinator(now_ms, from, request),
+            Message::FindCoordinator(request) => match request.key_type {
+                crate::group::messages::CoordinatorType::Group => {
+                    self.on_find_coordinator(now_ms, from, request)
+                }
+                crate::group::messages::CoordinatorType::Transaction => {
+                    self.on_find_transaction_coordinator(now_ms, from, request)
+                }
+            },
+            message @ (Message::AddPartitionsToTxn(_)
+            | Message::AddOffsetsToTxn(_)
+            | Message::EndTxn(_)
+            | Message::TxnOffsetCommit(_)
+            | Message::WriteTxnMarker(_)
+            | Message::WriteTxnMarkerResponse(_)) => self.on_txn_request(now_ms, from, message),
+            // Answers meant for producers.
+            Message::AddPartitionsToTxnResponse(_)
+            | Message::AddOffsetsToTxnResponse(_)
+            | Message::EndTxnResponse(_)
+            | Message::TxnOffsetCommitResponse(_) => {}
             message @ (Message::JoinGroup(_)
             | Message::SyncGroup(_)
             | Message::Heartbeat(_)
@@ -500,8 +529,15 @@ impl Node for Broker {
         let partitions = self.partitions.values().map(|p| p.cached_next_tick_ms());
         let producer_ids = self.producer_ids.next_tick_ms().unwrap_or(u64::MAX);
         let groups = self.groups.next_tick_ms().unwrap_or(u64::MAX);
+        let txns = self.txns.next_tick_ms().unwrap_or(u64::MAX);
         partitions
-            .chain([self.next_heartbeat_ms, self.next_high_watermark_checkpoint_ms, producer_ids, groups])
+            .chain([
+                self.next_heartbeat_ms,
+                self.next_high_watermark_checkpoint_ms,
+                producer_ids,
+                groups,
+                txns,
+            ])
             .min()
     }
 

@@ -146,6 +146,7 @@ impl Partition {
                 max_wait_ms: ctx.config.replica_fetch_wait_max_ms,
                 max_bytes: ctx.config.replica_fetch_max_bytes,
                 min_bytes: 1,
+                isolation_level: crate::client::consumer_config::IsolationLevel::ReadUncommitted,
             }),
         };
         let is_fetch = matches!(message, Message::Fetch(_));
@@ -231,6 +232,7 @@ impl Partition {
             self.epochs.truncate_from_end(start);
             self.producers.clear();
             self.high_watermark = self.high_watermark.min(self.log.log_end_offset());
+            self.rebuild_transactions();
         }
     }
 
@@ -250,6 +252,7 @@ impl Partition {
                     // Kafka's `truncateFullyAndStartAt` forgets every producer too.
                     self.producers.clear();
                     self.high_watermark = start;
+                    self.rebuild_transactions();
                 }
                 return self.follower_poll(ctx);
             }
@@ -267,7 +270,7 @@ impl Partition {
                     for header in headers {
                         // Followers track producers from every batch they copy, unchecked (KIP-98),
                         // so they can take over as leader with the same state.
-                        self.producers.update(&header);
+                        self.track_appended(&header);
                         if header.partition_leader_epoch > self.epochs.latest_epoch() {
                             self.epochs.assign(header.partition_leader_epoch, header.base_offset);
                         }

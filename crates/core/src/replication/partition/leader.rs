@@ -7,9 +7,10 @@ use alloc::vec::Vec;
 use core::mem;
 
 use super::producer_state::{BatchMetadata, ProducerCheck};
-use super::purgatory::{DelayedFetch, DelayedProduce};
+use super::purgatory::{DelayedAnswer, DelayedFetch, DelayedProduce};
 use super::{overdue_after_ms, Ctx, Partition, RoleState};
 use crate::error::ErrorCode;
+use crate::log::AppendOrigin;
 use crate::node::{BrokerId, NodeId};
 use crate::record_batch::BatchHeader;
 use crate::replication::events::ReplicationEvent;
@@ -138,13 +139,7 @@ impl Partition {
             return;
         };
         for produce in leader.delayed_produces {
-            self.answer_produce(
-                produce.from,
-                produce.correlation_id,
-                ErrorCode::NotLeaderOrFollower,
-                -1,
-                ctx,
-            );
+            self.answer_delayed(&produce, ErrorCode::NotLeaderOrFollower, ctx);
         }
         for fetch in leader.delayed_fetches {
             self.answer_fetch_error(fetch.from, &fetch.request, ErrorCode::NotLeaderOrFollower, ctx);
@@ -198,7 +193,10 @@ impl Partition {
                 }
             }
         }
-        let info = match self.log.append(&request.records, leader_epoch, ctx.now_ms) {
+        // The broker's own coordinators write through here too (Kafka's `AppendOrigin.COORDINATOR`).
+        let origin =
+            if from == NodeId::Broker(ctx.broker) { AppendOrigin::Coordinator } else { AppendOrigin::Client };
+        let info = match self.log.append_from(&request.records, leader_epoch, ctx.now_ms, origin) {
             Ok(info) => info,
             Err(error) => {
                 self.answer_produce(from, request.correlation_id, error.error_code(), -1, ctx);
@@ -214,8 +212,9 @@ impl Partition {
             as_leader: true,
         });
         // The stored header (offsets assigned, timestamps final) is what followers will see too.
-        if let Some(stored) = self.log.batches().next_back() {
-            self.producers.update(&stored.header);
+        let stored = self.log.batches().next_back().map(|stored| stored.header);
+        if let Some(header) = stored {
+            self.track_appended(&header);
         }
         match request.acks {
             Acks::None => {}
@@ -229,13 +228,18 @@ impl Partition {
                     base_offset: info.base_offset,
                     last_offset: info.last_offset,
                     deadline_ms: ctx.now_ms.saturating_add(request.timeout_ms),
+                    answer: DelayedAnswer::Produce,
                 };
                 if let Some(leader) = self.leader_mut() {
                     leader.delayed_produces.push_back(delayed);
                 }
             }
         }
-        // A single-member ISR commits at once; followers' long polls wake up.
+        self.advance_after_append(ctx);
+    }
+
+    /// After an append: a single-member ISR commits at once; followers' long polls wake up.
+    pub(super) fn advance_after_append(&mut self, ctx: &mut Ctx<'_>) {
         self.maybe_advance_high_watermark(ctx);
         self.complete_delayed_fetches(false, ctx);
     }
@@ -271,6 +275,7 @@ impl Partition {
                     base_offset: original.first_offset,
                     last_offset: original.last_offset,
                     deadline_ms: ctx.now_ms.saturating_add(request.timeout_ms),
+                    answer: DelayedAnswer::Produce,
                 };
                 if let Some(leader) = self.leader_mut() {
                     // Kept in offset order, so the high watermark still completes a prefix.

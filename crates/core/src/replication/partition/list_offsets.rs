@@ -3,6 +3,7 @@
 //! timestamp is at or after a time (KIP-79), fenced by the caller's leader epoch (KIP-320).
 
 use super::Partition;
+use crate::client::consumer_config::IsolationLevel;
 use crate::error::ErrorCode;
 use crate::group::messages::{ListOffsetsRequest, ListOffsetsResponse, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP};
 
@@ -40,7 +41,12 @@ impl Partition {
                 if self.high_watermark < epoch_start {
                     return answer(ErrorCode::OffsetNotAvailable, -1, -1, -1);
                 }
-                answer(ErrorCode::None, -1, self.high_watermark, leader_epoch)
+                // read_committed consumers start at the last stable offset (Kafka's `FetchIsolation`).
+                let latest = match request.isolation_level {
+                    IsolationLevel::ReadUncommitted => self.high_watermark,
+                    IsolationLevel::ReadCommitted => self.last_stable_offset(),
+                };
+                answer(ErrorCode::None, -1, latest, leader_epoch)
             }
             EARLIEST_TIMESTAMP => {
                 let offset = self.log.log_start_offset();

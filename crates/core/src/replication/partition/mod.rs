@@ -9,6 +9,7 @@ mod leader;
 mod list_offsets;
 pub mod producer_state;
 mod purgatory;
+pub mod transactions;
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -23,6 +24,7 @@ use crate::replication::messages::{Message, PartitionState, TopicPartition};
 use follower::FollowerState;
 use leader::LeaderState;
 use producer_state::ProducerStateManager;
+use transactions::TransactionIndex;
 
 /// What a partition needs from its broker while handling one input: the time, the configs and where
 /// effects go.
@@ -106,6 +108,8 @@ pub struct Partition {
     next_retention_check_ms: u64,
     /// The producers' idempotence state (KIP-98), kept in step with the log.
     producers: ProducerStateManager,
+    /// Open transactions, the last stable offset, aborted transactions (KIP-98), kept in step with the log.
+    txns: TransactionIndex,
     /// When expired producers are next removed (`producer.id.expiration.check.interval.ms`).
     next_producer_expiration_check_ms: u64,
     /// [`Partition::next_tick_ms`] as of the last [`Partition::refresh_next_tick`]: the broker asks
@@ -152,11 +156,13 @@ impl Partition {
             role: RoleState::Unknown,
             next_retention_check_ms: now_ms.saturating_add(broker.log_retention_check_interval_ms),
             producers,
+            txns: TransactionIndex::default(),
             next_producer_expiration_check_ms: now_ms
                 .saturating_add(broker.producer_id_expiration_check_interval_ms.max(1)),
             next_tick_cache_ms: u64::MAX,
             invariants_cache: Ok(()),
         };
+        partition.rebuild_transactions();
         partition.refresh_caches();
         partition
     }
@@ -274,6 +280,7 @@ impl Partition {
             let events = self.log.tick(ctx.now_ms, self.high_watermark);
             if events.iter().any(|event| matches!(event, LogEvent::SegmentDeleted { .. })) {
                 self.epochs.truncate_from_start(self.log.log_start_offset());
+                self.transactions_on_log_start();
             }
         }
         if ctx.now_ms >= self.next_producer_expiration_check_ms {
@@ -335,6 +342,7 @@ impl Partition {
         );
         if high_watermark != self.high_watermark {
             self.high_watermark = high_watermark;
+            self.transactions_on_high_watermark();
             ctx.event(ReplicationEvent::HighWatermarkChanged {
                 broker: ctx.broker,
                 tp: self.tp.clone(),
@@ -352,6 +360,7 @@ impl Partition {
         self.log.truncate_to(offset)?;
         self.epochs.truncate_from_end(offset);
         self.rebuild_producer_state(ctx);
+        self.rebuild_transactions();
         let to_offset = self.log.log_end_offset();
         if self.high_watermark > to_offset {
             self.set_high_watermark(to_offset, ctx);

@@ -274,6 +274,11 @@ impl ProducerStateManager {
                 current_epoch,
             });
         }
+        // The group coordinator's transactional offset commits carry no sequence (Kafka validates
+        // sequences only for batches from clients): the epoch check above is all they get.
+        if first_sequence == NO_SEQUENCE {
+            return Ok(ProducerCheck::Append);
+        }
         let new_epoch = epoch != entry.producer_epoch;
         let last_sequence = if new_epoch { NO_SEQUENCE } else { entry.last_sequence() };
         let valid = if new_epoch { first_sequence == 0 } else { in_sequence(last_sequence, first_sequence) };
@@ -295,8 +300,11 @@ impl ProducerStateManager {
     /// forgets the old epoch's batches. Control batches and batches without a producer id are skipped
     /// (transaction markers come with transactions).
     pub fn update(&mut self, header: &BatchHeader) {
-        if header.producer_id == NO_PRODUCER_ID || header.attributes.is_control {
+        if header.producer_id == NO_PRODUCER_ID {
             return;
+        }
+        if header.attributes.is_control {
+            return self.update_marker(header);
         }
         let batch = BatchMetadata {
             first_sequence: header.base_sequence,
@@ -331,6 +339,32 @@ impl ProducerStateManager {
         }
         entry.batches.push_back(batch);
         entry.last_timestamp_ms = batch.timestamp_ms;
+    }
+
+    /// A transaction marker (Kafka's `appendEndTxnMarker`): the producer moves to the marker's epoch
+    /// (with `transaction.version=2` a bumped one: a new sequence space), remembering no batch of it.
+    fn update_marker(&mut self, header: &BatchHeader) {
+        let producer_id = header.producer_id;
+        if !self.producers.contains_key(&producer_id) && self.producers.len() >= self.max_producers {
+            self.evict_least_recently_used();
+        }
+        let use_stamp = self.next_use;
+        self.next_use += 1;
+        let entry = self.producers.entry(producer_id).or_insert_with(|| ProducerStateEntry {
+            producer_id,
+            producer_epoch: header.producer_epoch,
+            batches: VecDeque::with_capacity(NUM_BATCHES_TO_RETAIN),
+            last_timestamp_ms: header.max_timestamp_ms,
+            last_use: use_stamp,
+        });
+        self.by_last_use.remove(&entry.last_use);
+        entry.last_use = use_stamp;
+        self.by_last_use.insert(use_stamp, producer_id);
+        if header.producer_epoch > entry.producer_epoch {
+            entry.producer_epoch = header.producer_epoch;
+            entry.batches.clear();
+        }
+        entry.last_timestamp_ms = entry.last_timestamp_ms.max(header.max_timestamp_ms);
     }
 
     fn evict_least_recently_used(&mut self) {

@@ -7,12 +7,24 @@ use alloc::vec::Vec;
 use core::mem;
 
 use super::{Ctx, Partition};
+use crate::client::consumer_config::IsolationLevel;
 use crate::error::ErrorCode;
 use crate::node::NodeId;
 use crate::replication::events::ReplicationEvent;
 use crate::replication::messages::{FetchRequest, FetchResponse, Message, ProduceResponse};
+use crate::txn::messages::WriteTxnMarkerResponse;
 
-/// An `acks=all` produce waiting for the high watermark (Kafka's `DelayedProduce`).
+/// What a held append is answered with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum DelayedAnswer {
+    /// A ProduceResponse.
+    Produce,
+    /// A WriteTxnMarkers answer for this producer's marker.
+    Marker { producer_id: i64 },
+}
+
+/// An `acks=all` produce (or a transaction marker) waiting for the high watermark (Kafka's
+/// `DelayedProduce`).
 #[derive(Clone, Debug)]
 pub(super) struct DelayedProduce {
     pub(super) from: NodeId,
@@ -20,6 +32,7 @@ pub(super) struct DelayedProduce {
     pub(super) base_offset: i64,
     pub(super) last_offset: i64,
     pub(super) deadline_ms: u64,
+    pub(super) answer: DelayedAnswer,
 }
 
 /// A fetch waiting for data (Kafka's `DelayedFetch`).
@@ -33,10 +46,7 @@ pub(super) struct DelayedFetch {
 impl Partition {
     /// Is there anything to return? Followers read up to the LEO, consumers up to the HW.
     pub(super) fn fetchable(&self, request: &FetchRequest) -> bool {
-        let upper_offset = match request.replica_id {
-            Some(_) => self.log.log_end_offset(),
-            None => self.high_watermark,
-        };
+        let upper_offset = self.fetch_upper_offset(request);
         if request.fetch_offset >= upper_offset {
             return false;
         }
@@ -46,30 +56,48 @@ impl Partition {
         if request.replica_id.is_none() && min_bytes > 1 {
             return self
                 .log
-                .read_up_to(request.fetch_offset, min_bytes, self.high_watermark)
+                .read_up_to(request.fetch_offset, min_bytes, upper_offset)
                 .is_ok_and(|read| read.bytes.len() >= min_bytes);
         }
         true
     }
 
+    /// How far a fetch may read: followers the whole log, consumers up to the high watermark, or the
+    /// last stable offset with `read_committed` (Kafka's `FetchIsolation`).
+    fn fetch_upper_offset(&self, request: &FetchRequest) -> i64 {
+        match (request.replica_id, request.isolation_level) {
+            (Some(_), _) => self.log.log_end_offset(),
+            (None, IsolationLevel::ReadUncommitted) => self.high_watermark,
+            (None, IsolationLevel::ReadCommitted) => self.last_stable_offset(),
+        }
+    }
+
     pub(super) fn answer_fetch(&self, to: NodeId, request: &FetchRequest, ctx: &mut Ctx<'_>) {
         let max_bytes = request.max_bytes as usize;
-        let read = match request.replica_id {
-            Some(_) => self.log.read(request.fetch_offset, max_bytes),
-            None => self.log.read_up_to(request.fetch_offset, max_bytes, self.high_watermark),
-        };
+        let upper_offset = self.fetch_upper_offset(request);
+        let read = self.log.read_up_to(request.fetch_offset, max_bytes, upper_offset);
         match read {
-            Ok(read) => ctx.send(
-                to,
-                Message::FetchResponse(FetchResponse {
-                    correlation_id: request.correlation_id,
-                    tp: self.tp.clone(),
-                    error: ErrorCode::None,
-                    high_watermark: self.high_watermark,
-                    log_start_offset: self.log.log_start_offset(),
-                    records: read.bytes,
-                }),
-            ),
+            Ok(read) => {
+                let aborted_transactions = match (request.replica_id, request.isolation_level) {
+                    (None, IsolationLevel::ReadCommitted) if read.batch_count > 0 => {
+                        self.transaction_index().aborted_between(request.fetch_offset, upper_offset)
+                    }
+                    _ => Vec::new(),
+                };
+                ctx.send(
+                    to,
+                    Message::FetchResponse(FetchResponse {
+                        correlation_id: request.correlation_id,
+                        tp: self.tp.clone(),
+                        error: ErrorCode::None,
+                        high_watermark: self.high_watermark,
+                        log_start_offset: self.log.log_start_offset(),
+                        records: read.bytes,
+                        last_stable_offset: self.last_stable_offset(),
+                        aborted_transactions,
+                    }),
+                )
+            }
             Err(error) => self.answer_fetch_error(to, request, error.error_code(), ctx),
         }
     }
@@ -90,8 +118,29 @@ impl Partition {
                 high_watermark: self.high_watermark,
                 log_start_offset: self.log.log_start_offset(),
                 records: Vec::new(),
+                last_stable_offset: self.last_stable_offset(),
+                aborted_transactions: Vec::new(),
             }),
         );
+    }
+
+    /// Answers a held append: a ProduceResponse, or a marker's WriteTxnMarkers answer.
+    pub(super) fn answer_delayed(&self, produce: &DelayedProduce, error: ErrorCode, ctx: &mut Ctx<'_>) {
+        match produce.answer {
+            DelayedAnswer::Produce => {
+                let base_offset = if error == ErrorCode::None { produce.base_offset } else { -1 };
+                self.answer_produce(produce.from, produce.correlation_id, error, base_offset, ctx);
+            }
+            DelayedAnswer::Marker { producer_id } => {
+                let response = WriteTxnMarkerResponse {
+                    correlation_id: produce.correlation_id,
+                    tp: self.tp.clone(),
+                    producer_id,
+                    error,
+                };
+                ctx.send(produce.from, Message::WriteTxnMarkerResponse(response));
+            }
+        }
     }
 
     pub(super) fn answer_produce(
@@ -127,7 +176,13 @@ impl Partition {
         }
         let error = if enough { ErrorCode::None } else { ErrorCode::NotEnoughReplicasAfterAppend };
         for produce in done {
-            self.answer_produce(produce.from, produce.correlation_id, error, produce.base_offset, ctx);
+            // NOT_ENOUGH_REPLICAS_AFTER_APPEND still carries the offset of what was appended.
+            match produce.answer {
+                DelayedAnswer::Produce => {
+                    self.answer_produce(produce.from, produce.correlation_id, error, produce.base_offset, ctx)
+                }
+                DelayedAnswer::Marker { .. } => self.answer_delayed(&produce, error, ctx),
+            }
         }
     }
 
@@ -162,7 +217,7 @@ impl Partition {
             mem::take(&mut leader.delayed_produces).into_iter().partition(|p| p.deadline_ms <= ctx.now_ms);
         leader.delayed_produces = kept;
         for produce in expired {
-            self.answer_produce(produce.from, produce.correlation_id, ErrorCode::RequestTimedOut, -1, ctx);
+            self.answer_delayed(&produce, ErrorCode::RequestTimedOut, ctx);
         }
     }
 }

@@ -76,6 +76,26 @@ pub enum Api {
     CreateTopics,
     /// `CreateTopicsResponse`.
     CreateTopicsResponse,
+    /// `AddPartitionsToTxn`.
+    AddPartitionsToTxn,
+    /// `AddPartitionsToTxnResponse`.
+    AddPartitionsToTxnResponse,
+    /// `AddOffsetsToTxn`.
+    AddOffsetsToTxn,
+    /// `AddOffsetsToTxnResponse`.
+    AddOffsetsToTxnResponse,
+    /// `EndTxn`.
+    EndTxn,
+    /// `EndTxnResponse`.
+    EndTxnResponse,
+    /// `WriteTxnMarkers`.
+    WriteTxnMarkers,
+    /// `WriteTxnMarkersResponse`.
+    WriteTxnMarkersResponse,
+    /// `TxnOffsetCommit`.
+    TxnOffsetCommit,
+    /// `TxnOffsetCommitResponse`.
+    TxnOffsetCommitResponse,
 }
 
 impl Api {
@@ -116,6 +136,16 @@ impl Api {
             Message::ListOffsetsResponse(_) => Api::ListOffsetsResponse,
             Message::CreateTopic(_) => Api::CreateTopics,
             Message::CreateTopicResponse(_) => Api::CreateTopicsResponse,
+            Message::AddPartitionsToTxn(_) => Api::AddPartitionsToTxn,
+            Message::AddPartitionsToTxnResponse(_) => Api::AddPartitionsToTxnResponse,
+            Message::AddOffsetsToTxn(_) => Api::AddOffsetsToTxn,
+            Message::AddOffsetsToTxnResponse(_) => Api::AddOffsetsToTxnResponse,
+            Message::EndTxn(_) => Api::EndTxn,
+            Message::EndTxnResponse(_) => Api::EndTxnResponse,
+            Message::WriteTxnMarker(_) => Api::WriteTxnMarkers,
+            Message::WriteTxnMarkerResponse(_) => Api::WriteTxnMarkersResponse,
+            Message::TxnOffsetCommit(_) => Api::TxnOffsetCommit,
+            Message::TxnOffsetCommitResponse(_) => Api::TxnOffsetCommitResponse,
         }
     }
 }

@@ -9,6 +9,35 @@ use super::TraceKind;
 impl From<ReplicationEvent> for TraceKind {
     fn from(event: ReplicationEvent) -> Self {
         match event {
+            ReplicationEvent::TransactionStateChanged {
+                broker,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                state,
+                partitions,
+            } => TraceKind::TransactionStateChanged {
+                broker,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                state: state.name().to_owned(),
+                partitions: u32::try_from(partitions.len()).unwrap_or(u32::MAX),
+            },
+            ReplicationEvent::TransactionTimedOut { broker, transactional_id, producer_id } => {
+                TraceKind::TransactionTimedOut { broker, transactional_id, producer_id }
+            }
+            ReplicationEvent::TransactionCoordinatorLoaded { broker, partition } => {
+                TraceKind::TransactionCoordinatorLoaded { broker, partition }
+            }
+            ReplicationEvent::TxnMarkerWritten {
+                broker,
+                tp,
+                producer_id,
+                producer_epoch,
+                committed,
+                offset,
+            } => TraceKind::TxnMarkerWritten { broker, tp, producer_id, producer_epoch, committed, offset },
             ReplicationEvent::Appended { broker, tp, base_offset, last_offset, leader_epoch, as_leader } => {
                 TraceKind::Appended { broker, tp, base_offset, last_offset, leader_epoch, as_leader }
             }
@@ -88,6 +117,19 @@ impl From<ReplicationEvent> for TraceKind {
 impl From<ClientEvent> for TraceKind {
     fn from(event: ClientEvent) -> Self {
         match event {
+            ClientEvent::TransactionBegun { client, txn } => TraceKind::TransactionBegun { client, txn },
+            ClientEvent::TransactionEnding { client, txn, commit } => {
+                TraceKind::TransactionEnding { client, txn, commit }
+            }
+            ClientEvent::TransactionCompleted { client, txn, committed } => {
+                TraceKind::TransactionCompleted { client, txn, committed }
+            }
+            ClientEvent::TransactionFailed { client, txn, error, fatal } => {
+                TraceKind::TransactionFailed { client, txn, error, fatal }
+            }
+            ClientEvent::OffsetsSentToTransaction { client, txn, group_id, offsets } => {
+                TraceKind::OffsetsSentToTransaction { client, txn, group_id, offsets }
+            }
             ClientEvent::RecordSent { client, record_id, tp } => {
                 TraceKind::RecordSent { client, record_id, tp }
             }
