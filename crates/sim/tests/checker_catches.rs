@@ -47,7 +47,13 @@ fn replica(ids: &[u64], leader_epoch: i32) -> FinalReplica {
         .map(|(offset, &id)| FinalRecord { offset: offset as i64, record_id: Some(id), leader_epoch })
         .collect();
     let end = records.len() as i64;
-    FinalReplica { high_watermark: end, log_end_offset: end, log_start_offset: 0, records }
+    FinalReplica {
+        high_watermark: end,
+        log_end_offset: end,
+        log_start_offset: 0,
+        records,
+        ..FinalReplica::default()
+    }
 }
 
 /// `orders-0` led by broker 1 with `leader` as its log and `followers` in the ISR.

@@ -37,7 +37,13 @@ fn log(ids: &[u64]) -> FinalState {
         .map(|(offset, &id)| FinalRecord { offset: offset as i64, record_id: Some(id), leader_epoch: 0 })
         .collect();
     let end = records.len() as i64;
-    let replica = FinalReplica { high_watermark: end, log_end_offset: end, log_start_offset: 0, records };
+    let replica = FinalReplica {
+        high_watermark: end,
+        log_end_offset: end,
+        log_start_offset: 0,
+        records,
+        ..FinalReplica::default()
+    };
     let partition =
         FinalPartition { leader: Some(1), isr: vec![1], replicas: BTreeMap::from([(1, replica)]) };
     FinalState { at: At { step: 1_000, t_ms: 60_000 }, partitions: BTreeMap::from([(orders(), partition)]) }

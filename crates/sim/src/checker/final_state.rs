@@ -2,7 +2,7 @@
 //! replica's log as (offset, record id, leader epoch). End-of-run checks (loss, duplicates, divergence,
 //! consumed-but-not-committed) compare the trace against this.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use samsa_core::client::record_id::{record_id_of, RecordId, RecordIdError};
@@ -38,6 +38,9 @@ pub struct FinalReplica {
     pub log_start_offset: i64,
     /// Every record in its log, by ascending offset.
     pub records: Vec<FinalRecord>,
+    /// Offsets of records whose transaction did not commit (KIP-98): aborted (an ABORT marker follows
+    /// in the log) or still open (no marker yet). Every other record is committed.
+    pub not_committed: BTreeMap<i64, TxnFate>,
 }
 
 impl FinalReplica {
@@ -48,6 +51,9 @@ impl FinalReplica {
     ) -> Result<Self, FinalStateError> {
         let log_end_offset = log.log_end_offset();
         let mut records = Vec::new();
+        let mut not_committed = BTreeMap::new();
+        // Producer id → offsets of its transactional records not decided yet.
+        let mut open: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
         let mut offset = log.log_start_offset();
         while offset < log_end_offset {
             let read = log
@@ -62,7 +68,18 @@ impl FinalReplica {
                 let (batch, used_bytes) = RecordBatch::decode(bytes)
                     .map_err(|error| FinalStateError::Decode { offset: next_offset, error })?;
                 bytes = bytes.get(used_bytes..).unwrap_or_default();
+                if let Some(control) = samsa_core::txn::control::control_type(&batch) {
+                    let decided = open.remove(&batch.producer_id).unwrap_or_default();
+                    if control == samsa_core::txn::control::ControlType::Abort {
+                        not_committed.extend(decided.into_iter().map(|o| (o, TxnFate::Aborted)));
+                    }
+                    next_offset = batch.base_offset.saturating_add(1);
+                    continue;
+                }
                 for record in &batch.records {
+                    if batch.attributes.is_transactional {
+                        open.entry(batch.producer_id).or_default().insert(batch.offset(record));
+                    }
                     let record_id = record_id_of(record).map_err(|error| FinalStateError::BadRecordId {
                         offset: batch.offset(record),
                         error,
@@ -81,7 +98,14 @@ impl FinalReplica {
             }
             offset = next_offset;
         }
-        Ok(FinalReplica { high_watermark, log_end_offset, log_start_offset: log.log_start_offset(), records })
+        not_committed.extend(open.into_values().flatten().map(|o| (o, TxnFate::Open)));
+        Ok(FinalReplica {
+            high_watermark,
+            log_end_offset,
+            log_start_offset: log.log_start_offset(),
+            records,
+            not_committed,
+        })
     }
 
     /// The record at `offset`, if the log holds one there.
@@ -94,6 +118,15 @@ impl FinalReplica {
         let end = self.records.partition_point(|r| r.offset < self.high_watermark);
         self.records.get(..end).unwrap_or_default()
     }
+}
+
+/// What became of a transactional record that is not committed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxnFate {
+    /// Its transaction's ABORT marker is in the log.
+    Aborted,
+    /// No marker for its transaction yet.
+    Open,
 }
 
 /// One partition at the end of the run.

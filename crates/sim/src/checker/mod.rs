@@ -28,6 +28,7 @@ mod high_watermark;
 pub(crate) mod paged;
 mod reordered;
 pub mod report;
+mod transactions;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -37,7 +38,7 @@ use samsa_core::node::NodeId;
 use crate::scenario::Scenario;
 use crate::trace::{TraceEvent, TraceKind};
 
-pub use final_state::{FinalPartition, FinalRecord, FinalReplica, FinalState, FinalStateError};
+pub use final_state::{FinalPartition, FinalRecord, FinalReplica, FinalState, FinalStateError, TxnFate};
 pub use report::{At, Cause, Report, Violation, ViolationKind};
 
 /// Default for [`CheckerConfig::max_tracked_records`]: enough for a long run at the benchmark's rate
@@ -56,6 +57,8 @@ pub struct CheckerConfig {
     pub max_tracked_records: usize,
     /// Each consumer's `group.id`, by client id (consumers without one are not group members).
     pub consumer_groups: BTreeMap<u32, String>,
+    /// Consumers with `isolation.level=read_committed`: they must never return an aborted record.
+    pub read_committed: BTreeSet<u32>,
 }
 
 impl CheckerConfig {
@@ -83,7 +86,19 @@ impl CheckerConfig {
                 _ => None,
             })
             .collect();
-        CheckerConfig { ordered_clients, consumer_groups, ..CheckerConfig::default() }
+        let read_committed = scenario
+            .consumers
+            .iter()
+            .enumerate()
+            .filter(|(_, plan)| {
+                plan.config.isolation_level == samsa_core::client::IsolationLevel::ReadCommitted
+            })
+            .filter_map(|(index, _)| match scenario.consumer_node(index) {
+                NodeId::Client(client) => Some(client),
+                _ => None,
+            })
+            .collect();
+        CheckerConfig { ordered_clients, consumer_groups, read_committed, ..CheckerConfig::default() }
     }
 }
 
@@ -93,6 +108,7 @@ impl Default for CheckerConfig {
             ordered_clients: BTreeSet::new(),
             max_tracked_records: DEFAULT_MAX_TRACKED_RECORDS,
             consumer_groups: BTreeMap::new(),
+            read_committed: BTreeSet::new(),
         }
     }
 }
@@ -111,6 +127,7 @@ pub struct Checker {
     high_watermarks: high_watermark::HighWatermarks,
     causes: causes::KnownCauses,
     groups: groups::GroupLedger,
+    txns: transactions::TxnLedger,
     untracked: u64,
 }
 
@@ -118,6 +135,7 @@ impl Checker {
     /// A checker for a run described by `config`.
     pub fn new(config: CheckerConfig) -> Self {
         let groups = groups::GroupLedger::new(config.consumer_groups.clone());
+        let txns = transactions::TxnLedger::new(config.read_committed.clone());
         // Record ids count up from 1 and offsets from 0: with at most `max_tracked_records` of each,
         // every tracked one is below this, so the ledgers page all of them.
         let dense_len = u64::try_from(config.max_tracked_records).unwrap_or(u64::MAX).saturating_add(1);
@@ -131,6 +149,7 @@ impl Checker {
             high_watermarks: high_watermark::HighWatermarks::default(),
             causes: causes::KnownCauses::default(),
             groups,
+            txns,
             untracked: 0,
         }
     }
@@ -140,6 +159,7 @@ impl Checker {
         let at = At { step: event.step, t_ms: event.t_ms };
         match &event.kind {
             TraceKind::RecordSent { client, record_id, .. } => {
+                self.txns.sent(*client, *record_id);
                 if self.sent.contains(*record_id) {
                     return; // a retry: the same record again
                 }
@@ -151,6 +171,7 @@ impl Checker {
                 self.report.records_sent += 1;
             }
             TraceKind::RecordAcked { client, record_id, tp, offset } => {
+                self.txns.acked(*record_id, tp, *offset);
                 if *offset < 0 {
                     // acks=0: the client reports success without an offset; Kafka promises nothing,
                     // but whether the record made it is counted at the end.
@@ -172,6 +193,7 @@ impl Checker {
             }
             TraceKind::RecordConsumed { client, tp, offset, record_id, high_watermark } => {
                 self.report.records_consumed += 1;
+                self.txns.consumed(at, *client, tp, *offset, *record_id);
                 let consumed = consumed::Consumed {
                     client: *client,
                     tp,
@@ -205,7 +227,16 @@ impl Checker {
             TraceKind::PositionReset { client, tp, .. } | TraceKind::PositionRestored { client, tp, .. } => {
                 self.consumed.forget(*client, tp);
             }
-            TraceKind::NodeRestarted { node: NodeId::Client(client) } => self.consumed.forget_client(*client),
+            TraceKind::NodeRestarted { node: NodeId::Client(client) } => {
+                self.consumed.forget_client(*client);
+                self.txns.producer_gone(*client);
+            }
+            TraceKind::TransactionBegun { client, .. } => self.txns.begun(*client),
+            TraceKind::TransactionEnding { client, commit, .. } => self.txns.ending(*client, *commit),
+            TraceKind::TransactionCompleted { client, committed, .. } => {
+                self.txns.completed(*client, *committed)
+            }
+            TraceKind::TransactionFailed { client, fatal: true, .. } => self.txns.producer_gone(*client),
             TraceKind::RecordsProcessed { client, tp, first_offset, last_offset } => {
                 self.groups.processed(*client, tp, *first_offset, *last_offset);
             }
@@ -268,8 +299,18 @@ impl Checker {
 
     /// Decides the end-of-run checks against the converged cluster and returns the verdict.
     pub fn finish(self, state: &FinalState) -> Report {
-        let Checker { mut report, sent, acks, fire_and_forget, consumed, causes, groups, untracked, .. } =
-            self;
+        let Checker {
+            mut report,
+            sent,
+            acks,
+            fire_and_forget,
+            consumed,
+            causes,
+            groups,
+            txns,
+            untracked,
+            ..
+        } = self;
         report.records_acked = acks.len() as u64;
         report.records_untracked = untracked;
         report.offline_partitions =
@@ -280,6 +321,7 @@ impl Checker {
         report.unacknowledged_lost = fire_and_forget.lost(state);
         consumed.finish(state, &causes, &mut report);
         groups.finish(state, &mut report);
+        txns.finish(state, &mut report);
         divergence::check(state, &mut report);
         // Streaming checks pushed first; a reader wants the story in order.
         report.violations.sort_by_key(|v| v.at);

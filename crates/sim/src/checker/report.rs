@@ -57,6 +57,13 @@ pub enum ViolationKind {
     /// Two members of one group owned a partition in the same generation (or, with cooperative
     /// rebalancing, a partition moved before its old owner revoked it, KIP-429).
     PartitionOwnedTwice,
+    /// A `read_committed` consumer returned a record of an aborted (or never ended) transaction.
+    AbortedRead,
+    /// A record of a transaction its producer never asked to commit is committed in the log (a late
+    /// produce joining the next transaction, KIP-890; or a zombie's write).
+    UncommittedTransactionCommitted,
+    /// A transaction its producer saw commit has an acknowledged record that is not committed.
+    TransactionNotAtomic,
 }
 
 impl ViolationKind {
@@ -74,6 +81,9 @@ impl ViolationKind {
             ViolationKind::Invariant => "invariant",
             ViolationKind::ConsumerSkipped => "consumer-skipped",
             ViolationKind::PartitionOwnedTwice => "partition-owned-twice",
+            ViolationKind::AbortedRead => "aborted-read",
+            ViolationKind::UncommittedTransactionCommitted => "uncommitted-transaction-committed",
+            ViolationKind::TransactionNotAtomic => "transaction-not-atomic",
         }
     }
 }
@@ -196,6 +206,10 @@ pub struct Report {
     pub offline_partitions: Vec<TopicPartition>,
     /// Records past [`super::CheckerConfig::max_tracked_records`]: counted, not checked.
     pub records_untracked: u64,
+    /// Transactions their producers saw commit.
+    pub transactions_committed: u64,
+    /// Transactions their producers saw abort.
+    pub transactions_aborted: u64,
     /// Violations by kind (every one counted, even past [`MAX_VIOLATIONS_KEPT`]).
     pub violation_counts: BTreeMap<ViolationKind, u64>,
     /// Violations with a known [`Cause`] (counted, including those not kept in full).

@@ -21,7 +21,7 @@ use crate::checker::{Report, ViolationKind};
 use crate::stats::RunStats;
 
 /// Every checker violation kind, for key lookup.
-const VIOLATION_KINDS: [ViolationKind; 11] = [
+const VIOLATION_KINDS: [ViolationKind; 14] = [
     ViolationKind::AckedWriteLost,
     ViolationKind::Duplicate,
     ViolationKind::ProducerOrder,
@@ -33,6 +33,9 @@ const VIOLATION_KINDS: [ViolationKind; 11] = [
     ViolationKind::Invariant,
     ViolationKind::ConsumerSkipped,
     ViolationKind::PartitionOwnedTwice,
+    ViolationKind::AbortedRead,
+    ViolationKind::UncommittedTransactionCommitted,
+    ViolationKind::TransactionNotAtomic,
 ];
 
 /// What one expectation is about.
