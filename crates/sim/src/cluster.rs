@@ -180,16 +180,10 @@ impl Node for SimProducer {
         self.drive(now_ms);
     }
     fn on_tick(&mut self, now_ms: u64) {
-        // A transactional application calls initTransactions at its first step.
-        self.drive(now_ms);
         self.inner.on_tick(now_ms);
         self.drive(now_ms);
     }
     fn next_tick_ms(&self) -> Option<u64> {
-        let init = self.inner.transaction_state() == Some(samsa_core::client::TxnState::Uninitialized);
-        if init {
-            return Some(0);
-        }
         self.inner.next_tick_ms()
     }
     fn take_effects(&mut self) -> Vec<Effect> {

@@ -1,9 +1,11 @@
 //! The application around a transactional producer (issue 8): Kafka's canonical loop
-//! `initTransactions(); loop { beginTransaction(); send × N; commitTransaction() }`, with every
-//! `abort_every`-th transaction aborted instead, `abortTransaction()` after an abortable error, and a new
-//! producer (same `transactional.id`) after a fatal one, as an application that closes and recreates
-//! its producer does. Records the workload hands over while no transaction can take them wait in a
-//! bounded backlog (the application's own queue).
+//! `initTransactions(); loop { beginTransaction(); send × N; commitTransaction() }`, started with the
+//! workload's first record, with every `abort_every`-th transaction aborted instead and
+//! `abortTransaction()` after an abortable error. After `PRODUCER_FENCED` the application closes its
+//! producer and stops, as Kafka's javadoc says a fenced instance must (another instance with the same
+//! `transactional.id` took over); after any other fatal error it creates a new producer. Records the
+//! workload hands over while no transaction can take them wait in a bounded backlog (the application's
+//! own queue).
 
 use std::collections::VecDeque;
 
@@ -32,16 +34,36 @@ pub struct TxnApp {
     in_transaction: u32,
     /// Effects of a producer the application replaced, not collected yet.
     carried: Vec<samsa_core::node::Effect>,
+    /// The workload handed over its first record: the application has started.
+    started: bool,
+    /// Fenced: the application closed its producer and takes no more records.
+    closed: bool,
 }
 
 impl TxnApp {
     /// An application that has not called `initTransactions` yet.
     pub fn new(workload: TxnWorkload) -> Self {
-        TxnApp { workload, backlog: VecDeque::new(), in_transaction: 0, carried: Vec::new() }
+        TxnApp {
+            workload,
+            backlog: VecDeque::new(),
+            in_transaction: 0,
+            carried: Vec::new(),
+            started: false,
+            closed: false,
+        }
     }
 
     /// The workload hands over a record.
     pub fn accept(&mut self, record: WorkloadRecord) -> Result<(), Rejected> {
+        self.started = true;
+        if self.closed {
+            return Err(Rejected {
+                error: samsa_core::ErrorCode::ProducerFenced,
+                reason: String::from(
+                    "the application closed its producer after it was fenced (PRODUCER_FENCED)",
+                ),
+            });
+        }
         if self.backlog.len() >= MAX_BACKLOG {
             return Err(Rejected {
                 error: samsa_core::ErrorCode::RequestTimedOut,
@@ -57,11 +79,19 @@ impl TxnApp {
     /// Runs the loop as far as it can at `now_ms`; `fresh` is the producer as first built, used when a
     /// fatal error makes the application create a new one.
     pub fn drive(&mut self, producer: &mut Producer, fresh: &Producer, now_ms: u64) {
+        if !self.started || self.closed {
+            return;
+        }
         for _ in 0..4 {
             match producer.transaction_state() {
                 None | Some(TxnState::Initializing | TxnState::Committing | TxnState::Aborting) => return,
                 Some(TxnState::Uninitialized) => {
                     let _ = producer.init_transactions(now_ms);
+                }
+                Some(TxnState::FatalError(samsa_core::ErrorCode::ProducerFenced)) => {
+                    self.closed = true;
+                    self.backlog.clear();
+                    return;
                 }
                 Some(TxnState::FatalError(_)) => {
                     // The old producer's last events (its failure) still reach the trace.
@@ -111,6 +141,11 @@ impl TxnApp {
     /// Effects of replaced producers, to hand out with the current one's.
     pub fn take_carried(&mut self) -> Vec<samsa_core::node::Effect> {
         std::mem::take(&mut self.carried)
+    }
+
+    /// Whether the application closed its producer after being fenced.
+    pub fn closed(&self) -> bool {
+        self.closed
     }
 
     /// Records waiting for a transaction.

@@ -53,3 +53,87 @@ fn a_late_produce_lands_in_a_later_transaction_unless_the_epoch_is_bumped_per_tr
     assert!(fixed.report.violations.is_empty(), "KIP-890 refuses the late write: {}", fixed.report);
     assert!(fixed.report.transactions_committed > 0);
 }
+
+/// A writer the trace's JSON Lines go to, readable after the run.
+#[derive(Clone, Default)]
+struct Captured(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn run_with_trace(name: &str) -> (RunOutcome, Vec<samsa_sim::TraceEvent>) {
+    let scenario = load(name);
+    let captured = Captured::default();
+    let options = RunOptions { seed: scenario.seed, explore: false };
+    let trace = Trace::hash_only().with_writer(Box::new(captured.clone()));
+    let outcome = run(&scenario, options, trace).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert!(outcome.passed(), "{name}: {}\n{}", outcome.problems.join("; "), outcome.report);
+    let bytes = captured.0.borrow().clone();
+    let events = samsa_sim::trace::read_jsonl(bytes.as_slice()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    (outcome, events)
+}
+
+/// KIP-98 zombie fencing: the paused instance's open transaction is aborted when its replacement
+/// initialises, and nothing it wrote becomes visible to read_committed.
+#[test]
+fn a_paused_producer_is_fenced_by_its_replacement_and_its_writes_never_commit() {
+    use samsa_sim::TraceKind;
+    let (outcome, events) = run_with_trace("zombie-fencing");
+    let fenced = events.iter().any(|e| {
+        matches!(&e.kind, TraceKind::TransactionFailed { client: 1, error, fatal: true, .. }
+            if *error == samsa_core::ErrorCode::ProducerFenced)
+    });
+    assert!(fenced, "the zombie ends with PRODUCER_FENCED");
+    let aborted_by_fencing = events.iter().any(
+        |e| matches!(&e.kind, TraceKind::TransactionStateChanged { state, .. } if state == "PrepareAbort"),
+    );
+    assert!(aborted_by_fencing, "the replacement's InitProducerId aborted the zombie's open transaction");
+    // The zombie's last transaction: acked records, none of them read by read_committed (client-3).
+    let mut last_txn = Vec::new();
+    let mut consumed = std::collections::BTreeSet::new();
+    for event in &events {
+        match &event.kind {
+            TraceKind::TransactionBegun { client: 1, .. } => last_txn.clear(),
+            TraceKind::RecordAcked { client: 1, record_id, .. } => last_txn.push(*record_id),
+            TraceKind::RecordConsumed { client: 3, record_id: Some(id), .. } => {
+                consumed.insert(*id);
+            }
+            _ => {}
+        }
+    }
+    assert!(!last_txn.is_empty(), "the zombie had acknowledged records in its open transaction");
+    assert!(last_txn.iter().all(|id| !consumed.contains(id)), "none of them is ever read_committed");
+    assert!(outcome.report.violations.is_empty(), "{}", outcome.report);
+}
+
+/// An open transaction holds the LSO: read_committed stalls until `transaction.timeout.ms` aborts it,
+/// while read_uncommitted keeps reading.
+#[test]
+fn a_hanging_transaction_stalls_read_committed_until_the_timeout_abort() {
+    use samsa_sim::TraceKind;
+    let (outcome, events) = run_with_trace("hanging-transaction");
+    let longest_pause = |client: u32| {
+        let times: Vec<u64> = events
+            .iter()
+            .filter(|e| matches!(&e.kind, TraceKind::RecordConsumed { client: c, .. } if *c == client))
+            .map(|e| e.t_ms)
+            .collect();
+        times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or(0)
+    };
+    let timed_out = events.iter().find(|e| matches!(&e.kind, TraceKind::TransactionTimedOut { .. }));
+    let timed_out_ms = timed_out.map(|e| e.t_ms).expect("the coordinator aborts the hanging transaction");
+    assert!(
+        (16_000..18_500).contains(&timed_out_ms),
+        "10 s after it started, checked every second: {timed_out_ms}"
+    );
+    assert!(longest_pause(3) >= 8_000, "read_committed stalls behind the LSO: {} ms", longest_pause(3));
+    assert!(longest_pause(4) < 1_000, "read_uncommitted does not: {} ms", longest_pause(4));
+    assert!(outcome.report.violations.is_empty(), "{}", outcome.report);
+}
