@@ -199,10 +199,12 @@ fn split(r: StageResult) -> (Tally, Option<String>) {
 /// Scenarios whose configs Kafka promises are safe: `explore` must find no violation in any seed.
 const SAFE_SCENARIOS: &[&str] = &[
     "scenarios/acks-all-min-isr-2.toml",
+    "scenarios/exactly-once-pipeline.toml",
     "scenarios/follower-truncation.toml",
     "scenarios/idempotent-duplicating-network.toml",
     "scenarios/idempotent-retries.toml",
     "scenarios/network-partition.toml",
+    "scenarios/read-committed-vs-uncommitted.toml",
     "scenarios/unclean-election-disabled.toml",
 ];
 /// Seeds per safe scenario (issue: at least 1,000).

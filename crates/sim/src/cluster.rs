@@ -7,6 +7,8 @@
 //! a new client with the same configs (and, for a consumer, the same assignment from offset 0 by
 //! `auto.offset.reset`).
 
+use std::collections::BTreeMap;
+
 use samsa_core::client::{Producer, ProducerConfig};
 use samsa_core::node::{BrokerId, Effect, Node, NodeId};
 use samsa_core::replication::messages::{Message, TopicPartition};
@@ -20,8 +22,10 @@ use crate::sim_node::{Dormant, PartitionView, Rejected, ReplicaView, SimNode, Wo
 use crate::trace::Trace;
 
 mod consumer;
+mod pipeline;
 
 pub use consumer::SimConsumer;
+pub use pipeline::SimPipeline;
 
 impl SimNode for Broker {
     fn crash(self: Box<Self>, power_loss: bool) -> Box<dyn Dormant> {
@@ -332,6 +336,22 @@ pub fn build(scenario: &Scenario, config: SimConfig, trace: Trace) -> Result<Sim
             .map_err(|reason| BuildError::Client { client: node, reason })?;
         sim.add_node(Box::new(consumer))?;
     }
+    for (index, plan) in scenario.pipelines.iter().enumerate() {
+        let node = scenario.pipeline_node(index);
+        let NodeId::Client(client_id) = node else { continue };
+        let app = crate::pipeline_app::PipelineApp::new(plan.semantics, plan.output.clone())
+            .with_commit_interval_ms(plan.commit_interval_ms);
+        let pipeline = SimPipeline::new(
+            client_id,
+            plan.consumer.clone(),
+            plan.producer.clone(),
+            scenario.brokers.clone(),
+            plan.input.clone(),
+            app,
+        )
+        .map_err(|reason| BuildError::Client { client: node, reason })?;
+        sim.add_node(Box::new(pipeline))?;
+    }
     for (at_ms, fault) in &scenario.faults {
         sim.schedule_fault(*at_ms, fault.clone());
     }
@@ -388,6 +408,21 @@ pub fn final_state(sim: &Simulation) -> Result<FinalState, FinalStateError> {
             entry.isr = partition.isr.clone();
         }
     }
+    // Transactions whose coordinator logged PrepareCommit/PrepareAbort: decided, markers on their way.
+    let mut decided: BTreeMap<(TopicPartition, i64), bool> = BTreeMap::new();
+    for id in sim.node_ids() {
+        let Some(broker) = sim.node(id).and_then(|n| n.as_broker()) else { continue };
+        for txn in broker.transaction_coordinator().transactions() {
+            let commit = match txn.state {
+                samsa_core::txn::TransactionState::PrepareCommit => true,
+                samsa_core::txn::TransactionState::PrepareAbort => false,
+                _ => continue,
+            };
+            for tp in &txn.partitions {
+                decided.insert((tp.clone(), txn.producer_id), commit);
+            }
+        }
+    }
     for id in sim.node_ids() {
         let Some(broker) = sim.node(id).and_then(|n| n.as_broker()) else { continue };
         // `__consumer_offsets` holds the coordinator's records, not the workload's: the checker's record
@@ -395,7 +430,9 @@ pub fn final_state(sim: &Simulation) -> Result<FinalState, FinalStateError> {
         for partition in
             broker.partitions().filter(|p| p.tp().topic != samsa_core::group::CONSUMER_OFFSETS_TOPIC)
         {
-            let replica = FinalReplica::from_log(partition.log(), partition.high_watermark())?;
+            let tp = partition.tp();
+            let decided = |producer_id: i64| decided.get(&(tp.clone(), producer_id)).copied();
+            let replica = FinalReplica::from_log(partition.log(), partition.high_watermark(), &decided)?;
             let entry = state.partitions.entry(partition.tp().clone()).or_default();
             entry.replicas.insert(broker.broker_id(), replica);
         }

@@ -16,6 +16,8 @@
 //!   (crash and restart, invariants, views, the workload's entry point).
 //! - [`engine`] — [`engine::Simulation`]: the step loop, fault verbs, workloads, snapshots.
 //! - [`txn_app`] — the application loop around a transactional producer (begin, send, commit/abort).
+//! - [`pipeline_app`] — consume-transform-produce applications with at-most-, at-least- or exactly-once
+//!   semantics.
 //! - [`cluster`] — samsa-core's broker, controller, producer and consumer as simulator nodes; building
 //!   a simulation from a scenario; the final state for the checker.
 //! - [`scenario`] — the TOML scenario format (`scenarios/README.md`) and its validation.
@@ -41,6 +43,7 @@ pub mod explore;
 pub mod group_summary;
 pub mod live;
 pub mod network;
+pub mod pipeline_app;
 pub mod rng;
 pub mod runner;
 pub mod scenario;

@@ -262,7 +262,7 @@ fn the_final_state_reads_record_ids_and_epochs_from_a_real_partition_log() {
             .expect("encode");
         log.append(&batch, epoch, 0).expect("append");
     }
-    let replica = FinalReplica::from_log(&log, 2).expect("readable");
+    let replica = FinalReplica::from_log(&log, 2, &|_| None).expect("readable");
     let read: Vec<(i64, Option<u64>, i32)> =
         replica.records.iter().map(|r| (r.offset, r.record_id, r.leader_epoch)).collect();
     assert_eq!(read, vec![(0, Some(100), 0), (1, Some(101), 0), (2, Some(102), 3)]);

@@ -291,6 +291,16 @@ pub enum ClientEvent {
         /// The offsets.
         offsets: Vec<(TopicPartition, i64)>,
     },
+    /// A consume-transform-produce application (the simulator's pipelines) sent `output_record_id` as
+    /// the result of processing `input_record_id` (each attempt gets a new output id).
+    RecordTransformed {
+        /// The application's client.
+        client: u32,
+        /// The record it consumed.
+        input_record_id: RecordId,
+        /// The record it produced for it.
+        output_record_id: RecordId,
+    },
 }
 
 /// Why a consumer left its group (KIP-800's reasons, as Kafka's client words them).

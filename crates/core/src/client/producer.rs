@@ -163,6 +163,18 @@ impl Producer {
         })
     }
 
+    /// Numbers this producer's requests from `first` on, so a consumer sharing its client id (a
+    /// consume-transform-produce application) keeps a separate correlation id space.
+    pub fn with_correlation_ids_from(mut self, first: u64) -> Self {
+        self.next_correlation_id = first;
+        self
+    }
+
+    /// Records accepted by `send` that have no outcome yet.
+    pub fn unfinished_records(&self) -> usize {
+        self.unfinished.len()
+    }
+
     /// The configs this producer runs with.
     pub fn config(&self) -> &ProducerConfig {
         &self.config

@@ -147,6 +147,15 @@ fn print_summary(scenario: &Scenario, options: RunOptions, path: &str, outcome: 
             r.records_processed, r.records_reprocessed, r.records_skipped, r.lost_to_retention
         );
     }
+    if r.transactions_committed > 0 || r.transactions_aborted > 0 {
+        println!(
+            "transactions: {} committed, {} aborted (as their producers saw them end)",
+            r.transactions_committed, r.transactions_aborted
+        );
+    }
+    for pipeline in &r.pipelines {
+        println!("{pipeline}");
+    }
     println!(
         "messages: sent {}, delivered {}, duplicated {}, {}",
         s.messages_sent,

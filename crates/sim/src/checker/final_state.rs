@@ -45,9 +45,14 @@ pub struct FinalReplica {
 
 impl FinalReplica {
     /// Reads every record of `log` (decoding batches and each record's `samsa.record-id` header).
+    /// `decided` says, for a producer id whose transaction has no marker in this log yet, whether its
+    /// coordinator has already decided it (`Some(true)`: PrepareCommit logged, `Some(false)`:
+    /// PrepareAbort): its outcome is then fixed and only the marker is still on its way (a marker lost
+    /// on a cut link is sent again after `request.timeout.ms`, which may outlast the run).
     pub fn from_log<S: SegmentStorage>(
         log: &PartitionLog<S>,
         high_watermark: i64,
+        decided: &dyn Fn(i64) -> Option<bool>,
     ) -> Result<Self, FinalStateError> {
         let log_end_offset = log.log_end_offset();
         let mut records = Vec::new();
@@ -98,7 +103,14 @@ impl FinalReplica {
             }
             offset = next_offset;
         }
-        not_committed.extend(open.into_values().flatten().map(|o| (o, TxnFate::Open)));
+        for (producer_id, offsets) in open {
+            let fate = match decided(producer_id) {
+                Some(true) => continue,
+                Some(false) => TxnFate::Aborted,
+                None => TxnFate::Open,
+            };
+            not_committed.extend(offsets.into_iter().map(|o| (o, fate)));
+        }
         Ok(FinalReplica {
             high_watermark,
             log_end_offset,

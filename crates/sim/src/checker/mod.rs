@@ -26,6 +26,7 @@ mod fire_and_forget;
 mod groups;
 mod high_watermark;
 pub(crate) mod paged;
+pub mod pipelines;
 mod reordered;
 pub mod report;
 mod transactions;
@@ -39,6 +40,7 @@ use crate::scenario::Scenario;
 use crate::trace::{TraceEvent, TraceKind};
 
 pub use final_state::{FinalPartition, FinalRecord, FinalReplica, FinalState, FinalStateError, TxnFate};
+pub use pipelines::{PipelineCheck, PipelineResult};
 pub use report::{At, Cause, Report, Violation, ViolationKind};
 
 /// Default for [`CheckerConfig::max_tracked_records`]: enough for a long run at the benchmark's rate
@@ -59,6 +61,8 @@ pub struct CheckerConfig {
     pub consumer_groups: BTreeMap<u32, String>,
     /// Consumers with `isolation.level=read_committed`: they must never return an aborted record.
     pub read_committed: BTreeSet<u32>,
+    /// Consume-transform-produce pipelines, by group.
+    pub pipelines: Vec<pipelines::PipelineCheck>,
 }
 
 impl CheckerConfig {
@@ -86,7 +90,7 @@ impl CheckerConfig {
                 _ => None,
             })
             .collect();
-        let read_committed = scenario
+        let read_committed: BTreeSet<u32> = scenario
             .consumers
             .iter()
             .enumerate()
@@ -98,7 +102,42 @@ impl CheckerConfig {
                 _ => None,
             })
             .collect();
-        CheckerConfig { ordered_clients, consumer_groups, read_committed, ..CheckerConfig::default() }
+        let mut checks: Vec<pipelines::PipelineCheck> = Vec::new();
+        for (index, plan) in scenario.pipelines.iter().enumerate() {
+            let NodeId::Client(client) = scenario.pipeline_node(index) else { continue };
+            let group_id = plan.consumer.group_id.clone().unwrap_or_default();
+            match checks.iter_mut().find(|c| c.group_id == group_id) {
+                Some(check) => {
+                    check.clients.insert(client);
+                }
+                None => checks.push(pipelines::PipelineCheck {
+                    clients: BTreeSet::from([client]),
+                    group_id,
+                    input: plan.input.clone(),
+                    output: plan.output.clone(),
+                    semantics: plan.semantics,
+                }),
+            }
+        }
+        // Pipelines' transactional producers and read_committed consumers are checked like any other.
+        let read_committed = read_committed
+            .into_iter()
+            .chain(scenario.pipelines.iter().enumerate().filter_map(|(index, plan)| {
+                let read_committed =
+                    plan.consumer.isolation_level == samsa_core::client::IsolationLevel::ReadCommitted;
+                match (read_committed, scenario.pipeline_node(index)) {
+                    (true, NodeId::Client(client)) => Some(client),
+                    _ => None,
+                }
+            }))
+            .collect();
+        CheckerConfig {
+            ordered_clients,
+            consumer_groups,
+            read_committed,
+            pipelines: checks,
+            ..CheckerConfig::default()
+        }
     }
 }
 
@@ -109,6 +148,7 @@ impl Default for CheckerConfig {
             max_tracked_records: DEFAULT_MAX_TRACKED_RECORDS,
             consumer_groups: BTreeMap::new(),
             read_committed: BTreeSet::new(),
+            pipelines: Vec::new(),
         }
     }
 }
@@ -128,6 +168,7 @@ pub struct Checker {
     causes: causes::KnownCauses,
     groups: groups::GroupLedger,
     txns: transactions::TxnLedger,
+    pipelines: pipelines::PipelineLedger,
     untracked: u64,
 }
 
@@ -136,6 +177,7 @@ impl Checker {
     pub fn new(config: CheckerConfig) -> Self {
         let groups = groups::GroupLedger::new(config.consumer_groups.clone());
         let txns = transactions::TxnLedger::new(config.read_committed.clone());
+        let pipelines = pipelines::PipelineLedger::new(config.pipelines.clone());
         // Record ids count up from 1 and offsets from 0: with at most `max_tracked_records` of each,
         // every tracked one is below this, so the ledgers page all of them.
         let dense_len = u64::try_from(config.max_tracked_records).unwrap_or(u64::MAX).saturating_add(1);
@@ -150,6 +192,7 @@ impl Checker {
             causes: causes::KnownCauses::default(),
             groups,
             txns,
+            pipelines,
             untracked: 0,
         }
     }
@@ -241,7 +284,11 @@ impl Checker {
                 self.groups.processed(*client, tp, *first_offset, *last_offset);
             }
             TraceKind::GroupOffsetsStored { group_id, offsets, .. } => {
+                self.pipelines.stored(group_id, offsets);
                 self.groups.stored(at, group_id, offsets)
+            }
+            TraceKind::RecordTransformed { client, input_record_id, output_record_id } => {
+                self.pipelines.transformed(*client, *input_record_id, *output_record_id);
             }
             TraceKind::BecameLeader { broker, tp, leader_epoch } => {
                 self.high_watermarks.became_leader(*broker, tp, *leader_epoch);
@@ -308,6 +355,7 @@ impl Checker {
             causes,
             groups,
             txns,
+            pipelines: pipeline_ledger,
             untracked,
             ..
         } = self;
@@ -322,6 +370,7 @@ impl Checker {
         consumed.finish(state, &causes, &mut report);
         groups.finish(state, &mut report);
         txns.finish(state, &mut report);
+        pipeline_ledger.finish(state, &mut report);
         divergence::check(state, &mut report);
         // Streaming checks pushed first; a reader wants the story in order.
         report.violations.sort_by_key(|v| v.at);

@@ -64,6 +64,9 @@ pub enum ViolationKind {
     UncommittedTransactionCommitted,
     /// A transaction its producer saw commit has an acknowledged record that is not committed.
     TransactionNotAtomic,
+    /// An exactly-once pipeline's input record, below its group's committed offset, has no committed
+    /// output or more than one.
+    ExactlyOnceBroken,
 }
 
 impl ViolationKind {
@@ -84,6 +87,7 @@ impl ViolationKind {
             ViolationKind::AbortedRead => "aborted-read",
             ViolationKind::UncommittedTransactionCommitted => "uncommitted-transaction-committed",
             ViolationKind::TransactionNotAtomic => "transaction-not-atomic",
+            ViolationKind::ExactlyOnceBroken => "exactly-once-broken",
         }
     }
 }
@@ -210,6 +214,8 @@ pub struct Report {
     pub transactions_committed: u64,
     /// Transactions their producers saw abort.
     pub transactions_aborted: u64,
+    /// Each consume-transform-produce pipeline's inputs, lost and duplicated outputs.
+    pub pipelines: Vec<super::pipelines::PipelineResult>,
     /// Violations by kind (every one counted, even past [`MAX_VIOLATIONS_KEPT`]).
     pub violation_counts: BTreeMap<ViolationKind, u64>,
     /// Violations with a known [`Cause`] (counted, including those not kept in full).
@@ -284,6 +290,9 @@ impl fmt::Display for Report {
                 self.records_skipped,
                 self.lost_to_retention
             )?;
+        }
+        for pipeline in &self.pipelines {
+            writeln!(f, "{pipeline}")?;
         }
         writeln!(f, "acked then lost:   {}", self.acked_lost)?;
         if self.records_untracked > 0 {

@@ -21,7 +21,7 @@ use crate::checker::{Report, ViolationKind};
 use crate::stats::RunStats;
 
 /// Every checker violation kind, for key lookup.
-const VIOLATION_KINDS: [ViolationKind; 14] = [
+const VIOLATION_KINDS: [ViolationKind; 15] = [
     ViolationKind::AckedWriteLost,
     ViolationKind::Duplicate,
     ViolationKind::ProducerOrder,
@@ -36,6 +36,7 @@ const VIOLATION_KINDS: [ViolationKind; 14] = [
     ViolationKind::AbortedRead,
     ViolationKind::UncommittedTransactionCommitted,
     ViolationKind::TransactionNotAtomic,
+    ViolationKind::ExactlyOnceBroken,
 ];
 
 /// What one expectation is about.

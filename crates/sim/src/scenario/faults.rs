@@ -64,8 +64,9 @@ pub(super) fn validate(
     broker_count: u32,
     producers: &[ProducerPlan],
     consumers: &[ConsumerPlan],
+    pipelines: usize,
 ) -> Result<(u64, Fault), ScenarioError> {
-    let client_count = (producers.len() + consumers.len()) as u32;
+    let client_count = (producers.len() + consumers.len() + pipelines) as u32;
     let path = |field: &str| format!("faults[{index}].{field}");
     let action_span = spec.action.span();
     let missing = |field: &str| {

@@ -126,6 +126,23 @@ pub struct ConsumerPlan {
     pub workload: ConsumerWorkload,
 }
 
+/// A consume-transform-produce application instance (`[[pipelines]]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PipelinePlan {
+    /// The topic it reads.
+    pub input: String,
+    /// The topic it writes.
+    pub output: String,
+    /// Its delivery semantics.
+    pub semantics: crate::pipeline_app::Semantics,
+    /// Its consumer's configs (`group.id` set, auto commit off).
+    pub consumer: ConsumerConfig,
+    /// Its producer's configs.
+    pub producer: ProducerConfig,
+    /// At-least-once: flush and commit at most this often (0: after every poll's records).
+    pub commit_interval_ms: u64,
+}
+
 /// When the application commits offsets.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum CommitMode {
@@ -209,6 +226,8 @@ pub struct Scenario {
     pub producers: Vec<ProducerPlan>,
     /// Consumers (client ids after the producers').
     pub consumers: Vec<ConsumerPlan>,
+    /// Consume-transform-produce applications, one per instance (clients after the consumers).
+    pub pipelines: Vec<PipelinePlan>,
     /// Network at the start.
     pub network: NetworkConfig,
     /// Timed faults, in file order.
@@ -239,6 +258,11 @@ impl Scenario {
     /// The consumer's client node id (numbered after the producers).
     pub fn consumer_node(&self, index: usize) -> NodeId {
         NodeId::Client((self.producers.len() + index) as u32 + 1)
+    }
+
+    /// The pipeline instance's client node id (numbered after the consumers).
+    pub fn pipeline_node(&self, index: usize) -> NodeId {
+        NodeId::Client((self.producers.len() + self.consumers.len() + index) as u32 + 1)
     }
 }
 

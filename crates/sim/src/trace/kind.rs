@@ -785,4 +785,13 @@ pub enum TraceKind {
         /// The marker's offset.
         offset: i64,
     },
+    /// [`ClientEvent::RecordTransformed`](samsa_core::client::ClientEvent::RecordTransformed).
+    RecordTransformed {
+        /// The pipeline's client.
+        client: u32,
+        /// The input record.
+        input_record_id: u64,
+        /// The output record produced for it.
+        output_record_id: u64,
+    },
 }

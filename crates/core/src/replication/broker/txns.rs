@@ -255,10 +255,14 @@ impl Broker {
             }
             TxnOutput::Marker(request) => {
                 let me = NodeId::Broker(self.id);
-                match self.metadata.get(&request.tp).map(|s| s.leader) {
+                let leader = self.metadata.get(&request.tp).map(|s| s.leader);
+                if let Some(leader) = leader {
+                    self.txns.marker_routed(now_ms, request.correlation_id, leader);
+                }
+                match leader {
                     Some(Some(leader)) if leader == self.id => self.write_marker(now_ms, me, &request),
                     Some(Some(leader)) => self.send(NodeId::Broker(leader), Message::WriteTxnMarker(request)),
-                    // No leader now: the coordinator sends it again after its wait.
+                    // No leader now: the coordinator tries again after its backoff.
                     Some(None) => {}
                     None => {
                         let response = WriteTxnMarkerResponse {
@@ -329,21 +333,30 @@ impl Broker {
 
     /// Loads the transactional ids of every `__transaction_state` partition this broker now leads and
     /// unloads those it stopped leading.
+    ///
+    /// A partition is loaded only once its high watermark has reached its log end: a new leader may hold
+    /// records above it (written by a deposed leader and fetched before this broker learnt it leads)
+    /// that a later election can still truncate, and markers sent on the word of such a PrepareCommit
+    /// would commit one half of a transaction while the next coordinator finds it Ongoing and aborts
+    /// the other half. Until then its transactional ids get `NOT_COORDINATOR` and their clients look the
+    /// coordinator up again, as before any load.
+    /// (Found by `samsa-sim explore` on `exactly-once-pipeline`, seed 19.)
     pub(super) fn sync_transaction_partitions(&mut self, now_ms: u64) {
         let first = TopicPartition { topic: TRANSACTION_STATE_TOPIC.into(), partition: 0 };
         let last = TopicPartition { topic: TRANSACTION_STATE_TOPIC.into(), partition: i32::MAX };
-        let leading: Vec<(i32, i32)> = self
+        let leading: Vec<(i32, i32, bool)> = self
             .partitions
             .range(first..=last)
             .filter(|(_, p)| p.role() == Role::Leader)
-            .map(|(tp, p)| (tp.partition, p.leader_epoch()))
+            .map(|(tp, p)| (tp.partition, p.leader_epoch(), p.high_watermark() >= p.log().log_end_offset()))
             .collect();
         let loaded: Vec<i32> = self.txns.loaded_partitions().collect();
-        for partition in loaded.iter().filter(|p| !leading.iter().any(|(l, _)| l == *p)) {
+        for partition in loaded.iter().filter(|p| !leading.iter().any(|(l, _, _)| l == *p)) {
             self.txns.unload(*partition);
         }
         let config = self.config.clone();
-        for (partition, epoch) in leading.into_iter().filter(|(p, _)| !loaded.contains(p)) {
+        let ready = leading.into_iter().filter(|(p, _, settled)| *settled && !loaded.contains(p));
+        for (partition, epoch, _) in ready {
             let batches = self.read_internal_partition(TRANSACTION_STATE_TOPIC, partition);
             let ctx = TxnCtx { now_ms, broker: self.id, config: &config };
             self.txns.load(ctx, partition, epoch, &batches);
@@ -352,6 +365,10 @@ impl Broker {
 
     /// The transaction coordinator's timers.
     pub(super) fn tick_transactions(&mut self, now_ms: u64) {
+        // A partition whose load waited for its high watermark is loaded as soon as it settles.
+        self.sync_transaction_partitions(now_ms);
+        let metadata = &self.metadata;
+        self.txns.resend_moved_markers(now_ms, |tp| metadata.get(tp).and_then(|s| s.leader));
         if self.txns.next_tick_ms().is_some_and(|t| t <= now_ms) {
             let config = self.config.clone();
             let ctx = TxnCtx { now_ms, broker: self.id, config: &config };

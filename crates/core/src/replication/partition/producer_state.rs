@@ -262,6 +262,20 @@ impl ProducerStateManager {
         };
         let epoch = header.producer_epoch;
         let first_sequence = header.base_sequence;
+        // The group coordinator's transactional offset commits carry no sequence (Kafka validates
+        // sequences only for batches from clients): the epoch check is all they get.
+        if first_sequence == NO_SEQUENCE {
+            if epoch < entry.producer_epoch {
+                let current_epoch = entry.producer_epoch;
+                let producer_id = header.producer_id;
+                return Err(ProducerStateError::InvalidProducerEpoch {
+                    producer_id,
+                    producer_epoch: epoch,
+                    current_epoch,
+                });
+            }
+            return Ok(ProducerCheck::Append);
+        }
         if let Some(original) = entry.find_duplicate(epoch, first_sequence, last_sequence_of(header)) {
             return Ok(ProducerCheck::Duplicate(original));
         }
@@ -273,11 +287,6 @@ impl ProducerStateManager {
                 producer_epoch: epoch,
                 current_epoch,
             });
-        }
-        // The group coordinator's transactional offset commits carry no sequence (Kafka validates
-        // sequences only for batches from clients): the epoch check above is all they get.
-        if first_sequence == NO_SEQUENCE {
-            return Ok(ProducerCheck::Append);
         }
         let new_epoch = epoch != entry.producer_epoch;
         let last_sequence = if new_epoch { NO_SEQUENCE } else { entry.last_sequence() };
@@ -303,7 +312,9 @@ impl ProducerStateManager {
         if header.producer_id == NO_PRODUCER_ID {
             return;
         }
-        if header.attributes.is_control {
+        // Markers and the coordinator's sequence-less batches move the epoch but are no batch a
+        // client could retry.
+        if header.attributes.is_control || header.base_sequence == NO_SEQUENCE {
             return self.update_marker(header);
         }
         let batch = BatchMetadata {

@@ -175,3 +175,21 @@ fn rebuild_replays_the_log_and_keeps_producers_removed_by_retention() {
     state.rebuild(remaining.into_iter(), 2, DAY_MS + 1_000, DAY_MS);
     assert!(state.is_empty());
 }
+
+#[test]
+fn sequence_less_batches_get_the_epoch_check_only_and_leave_the_sequences_alone() {
+    // A transactional producer's batches, then the group coordinator's TxnOffsetCommit writes for the
+    // same producer id: no sequence (Kafka validates sequences for client batches only).
+    let mut state = state_with(&[header(7, 2, 0, 3, 0)]);
+    let offsets = header(7, 2, NO_SEQUENCE, 1, 3);
+    for base_offset in [3, 4] {
+        // Twice: a second commit in the same transaction is no duplicate and no gap.
+        let offsets = BatchHeader { base_offset, ..offsets };
+        assert_eq!(state.check(&offsets), Ok(ProducerCheck::Append));
+        state.update(&offsets);
+    }
+    assert_eq!(state.entry(7).unwrap().last_sequence(), 2, "sequences continue from the client's batches");
+    assert_eq!(state.check(&header(7, 2, 3, 1, 5)), Ok(ProducerCheck::Append));
+    let stale = state.check(&header(7, 1, NO_SEQUENCE, 1, 5));
+    assert_eq!(stale.unwrap_err().error_code(), ErrorCode::InvalidProducerEpoch);
+}

@@ -56,7 +56,9 @@ impl TransactionCoordinator {
             txn.markers = txn
                 .partitions
                 .iter()
-                .map(|tp| (tp.clone(), MarkerSend { correlation_id: None, due_ms: ctx.now_ms }))
+                .map(|tp| {
+                    (tp.clone(), MarkerSend { correlation_id: None, due_ms: ctx.now_ms, sent_to: None })
+                })
                 .collect();
         }
         let transactional_id = pending.transactional_id;
@@ -199,7 +201,9 @@ impl TransactionCoordinator {
                 stored
                     .partitions
                     .iter()
-                    .map(|tp| (tp.clone(), MarkerSend { correlation_id: None, due_ms: ctx.now_ms }))
+                    .map(|tp| {
+                        (tp.clone(), MarkerSend { correlation_id: None, due_ms: ctx.now_ms, sent_to: None })
+                    })
                     .collect()
             } else {
                 BTreeMap::new()

@@ -76,6 +76,8 @@ struct MarkerSend {
     correlation_id: Option<u64>,
     /// When it is sent (again).
     due_ms: u64,
+    /// The leader it went to (`None`: not sent, or no leader then).
+    sent_to: Option<BrokerId>,
 }
 
 /// One transactional id on its coordinator (Kafka's `TransactionMetadata`).
@@ -210,6 +212,40 @@ impl TransactionCoordinator {
     /// What the handlers queued since the last call.
     pub fn take_outputs(&mut self) -> Vec<TxnOutput> {
         core::mem::take(&mut self.out)
+    }
+
+    /// The broker routed marker `correlation_id` to `leader` (`None`: the partition has no leader now,
+    /// so it is tried again after [`MARKER_RETRY_BACKOFF_MS`], as Kafka's marker channel keeps markers
+    /// for an unknown leader queued and retries them on its next drain).
+    pub fn marker_routed(&mut self, now_ms: u64, correlation_id: u64, leader: Option<BrokerId>) {
+        for txn in self.txns.values_mut() {
+            for send in txn.markers.values_mut().filter(|m| m.correlation_id == Some(correlation_id)) {
+                send.sent_to = leader;
+                if leader.is_none() {
+                    send.correlation_id = None;
+                    send.due_ms = now_ms.saturating_add(MARKER_RETRY_BACKOFF_MS);
+                }
+            }
+        }
+    }
+
+    /// Markers in flight to a broker that no longer leads their partition (`leader_of` is the broker's
+    /// metadata) are sent again now, to the new leader: Kafka's marker channel sees the old leader's
+    /// connection fail and re-resolves the leader, rather than waiting out `request.timeout.ms`.
+    pub fn resend_moved_markers(
+        &mut self,
+        now_ms: u64,
+        leader_of: impl Fn(&TopicPartition) -> Option<BrokerId>,
+    ) {
+        for txn in self.txns.values_mut() {
+            for (tp, send) in txn.markers.iter_mut() {
+                if send.correlation_id.is_some() && send.sent_to.is_some() && leader_of(tp) != send.sent_to {
+                    send.correlation_id = None;
+                    send.sent_to = None;
+                    send.due_ms = send.due_ms.min(now_ms);
+                }
+            }
+        }
     }
 
     /// The earliest timer: a marker to (re)send, or the next timeout check while transactions are open.

@@ -117,6 +117,9 @@ impl From<ReplicationEvent> for TraceKind {
 impl From<ClientEvent> for TraceKind {
     fn from(event: ClientEvent) -> Self {
         match event {
+            ClientEvent::RecordTransformed { client, input_record_id, output_record_id } => {
+                TraceKind::RecordTransformed { client, input_record_id, output_record_id }
+            }
             ClientEvent::TransactionBegun { client, txn } => TraceKind::TransactionBegun { client, txn },
             ClientEvent::TransactionEnding { client, txn, commit } => {
                 TraceKind::TransactionEnding { client, txn, commit }
