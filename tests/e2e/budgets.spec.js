@@ -24,8 +24,9 @@ const {
 
 const BUDGETS_JSON = path.join(ARTIFACTS, 'budgets.json');
 // The issue's goals (KB as 1,000 bytes: the stricter reading of "400 KB"). Not all are met yet (see
-// BENCHMARKS.md): the wasm is ~750 KB (709 KB before the transactions issue added the transaction
-// coordinator, markers, the LSO, read_committed and the transactional producer; 587 KB before the
+// BENCHMARKS.md): the wasm is ~780 KB (750 KB before the pipelines, their checker and the transactions
+// panel; 709 KB before the transactions issue added the transaction coordinator, markers, the LSO,
+// read_committed and the transactional producer; 587 KB before the
 // consumer-groups issue; 546 KB before the producer issue) and the frame p95 ~20-35 ms on the shared
 // 2-core machine.
 const WASM_GZIP_GOAL_BYTES = 400_000;
@@ -33,7 +34,7 @@ const FIRST_VIEW_GOAL_MS = 1_000;
 const FRAME_P95_GOAL_MS = 16;
 // What the tests assert: ceilings just above today's measurements, so any regression fails the run
 // while the goals above stay visible in budgets.json. Lower them as the page gets there.
-const WASM_GZIP_CEILING_BYTES = 760_000;
+const WASM_GZIP_CEILING_BYTES = 800_000;
 const FIRST_VIEW_CEILING_MS = 1_500;
 const FRAME_P95_CEILING_MS = 50;
 // Fresh loads measured for the first render; the budget applies to their median (one load on a shared

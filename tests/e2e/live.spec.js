@@ -258,7 +258,7 @@ test('rewind before the crash and fork with acks=1: only the acks=1 branch loses
     .toBeGreaterThanOrEqual(violationMs + LOSS_REMEMBERED_MS);
   await pause(page);
   const newLeader = await leaderOf(page, ORDERS_0);
-  const logStart = await numAttr(page.getByTestId(`replica-log-${newLeader}`), 'data-lso');
+  const logStart = await numAttr(page.getByTestId(`replica-log-${newLeader}`), 'data-log-start');
   expect(
     await numText(page, 'branch-B-lost'),
     `the acks=1 branch still shows its loss (orders-0's leader log now starts at ${logStart})`,

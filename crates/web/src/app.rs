@@ -12,7 +12,7 @@ use yew::prelude::*;
 
 use crate::components::{
     Branches, Charts, CheckerPanel, Clients, Cluster, Groups, HelpOverlay, LogTab, NetworkControls,
-    ReplicaLogs, ScenarioPicker, Tabs, TimeBar, Timeline,
+    ReplicaLogs, ScenarioPicker, Tabs, TimeBar, Timeline, Transactions,
 };
 use crate::panic_banner;
 use crate::state::live::{LinkEnd, LiveAction, LiveModel, Tab};
@@ -183,6 +183,7 @@ fn panels(view: &LiveView, handlers: &Handlers, client_refusal: Option<(String, 
             <Clients producers={view.producers.clone()} consumers={view.consumers.clone()} refused={client_refusal}
                 on_action={handlers.act.clone()} />
             <Groups groups={view.groups.clone()} />
+            <Transactions transactions={view.transactions.clone()} pipelines={view.pipelines.clone()} />
             <div class="two-columns">
                 <CheckerPanel checker={view.checker.clone()} on_seek={handlers.seek.clone()} />
                 <Branches branches={view.branches.clone()} current={view.current_branch}

@@ -14,7 +14,7 @@
 
 mod acks;
 mod charts;
-mod clients;
+pub(crate) mod clients;
 pub(crate) mod describe;
 mod describe_group;
 mod owners;

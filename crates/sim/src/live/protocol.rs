@@ -8,10 +8,14 @@
 use serde::{Deserialize, Serialize};
 
 mod clients;
+mod transactions;
 
 pub use clients::{
     ConfigEntry, ConsumerGroupView, ConsumerPartitionView, ConsumerView, GroupMemberView, GroupPartitionView,
     GroupView, ProducerBatchingView, ProducerView,
+};
+pub use transactions::{
+    PipelineView, ProducerTransactionView, TransactionView, MAX_TRANSACTION_PARTITIONS, MAX_VIEW_TRANSACTIONS,
 };
 
 /// Most trace events a view carries (the newest ones up to the current moment).
@@ -205,6 +209,10 @@ pub struct LiveView {
     pub consumers: Vec<ConsumerView>,
     /// Consumer groups, as their coordinators see them.
     pub groups: Vec<GroupView>,
+    /// Consume-transform-produce pipelines.
+    pub pipelines: Vec<PipelineView>,
+    /// Transactional ids, as their coordinators see them (at most [`MAX_VIEW_TRANSACTIONS`]).
+    pub transactions: Vec<TransactionView>,
     /// The newest trace events up to now (oldest first), at most [`MAX_VIEW_EVENTS`].
     pub events: Vec<EventView>,
     /// The checker's live counts and violations.
@@ -318,6 +326,9 @@ pub struct PartitionStateView {
     pub high_watermark: i64,
     /// The leader's log end offset (−1 when offline).
     pub log_end_offset: i64,
+    /// The leader's last stable offset (KIP-98): `read_committed` consumers read below it (−1 when
+    /// offline).
+    pub last_stable_offset: i64,
 }
 
 /// Kafka's cluster-level metrics, by Kafka's names.
@@ -392,6 +403,8 @@ pub struct ReplicaLogView {
     pub log_start_offset: i64,
     /// The high watermark this replica knows.
     pub high_watermark: i64,
+    /// Its last stable offset (KIP-98; the leader's is what `read_committed` fetches stop at).
+    pub last_stable_offset: i64,
     /// The next offset this replica would write.
     pub log_end_offset: i64,
     /// Base offsets of the segments (oldest first; the last is the active segment).
@@ -414,6 +427,13 @@ pub struct BatchView {
     /// The record ids in it (the workload's ids, from the `samsa.record-id` header), one per offset
     /// (`None` for a record without one).
     pub record_ids: Vec<Option<u64>>,
+    /// A transaction marker (control batch): `COMMIT` or `ABORT`.
+    pub marker: Option<String>,
+    /// Written inside a transaction (KIP-98): `true` for its records, and for its marker.
+    pub transactional: bool,
+    /// Its records belong to an aborted transaction (this replica's aborted-transaction index says so):
+    /// `read_committed` consumers skip them.
+    pub aborted: bool,
 }
 
 /// What kind of event, for the timeline's filter.

@@ -4,6 +4,7 @@
 //! - `cluster` — controller, brokers, partitions, metrics, network, clients.
 //! - `log` — the focused partition's log on every replica.
 //! - `clients` — producers and consumers.
+//! - `transactions` — transactional ids on their coordinators, and the pipelines.
 //! - `counts` — the live loss and duplicate counts (incremental, cached in the observers).
 //! - `checker` — the checker panel.
 //! - `records` — reading record ids out of a log.
@@ -14,6 +15,7 @@ mod cluster;
 pub(crate) mod counts;
 mod log;
 mod records;
+mod transactions;
 
 use std::collections::BTreeMap;
 
@@ -84,6 +86,8 @@ pub fn build_view(
         producers: clients::producer_views(sim, scenario, observers),
         consumers: clients::consumer_views(sim, scenario, observers, &leader_high_watermarks),
         groups: clients::group_views(sim, &leader_high_watermarks),
+        pipelines: transactions::pipeline_views(sim, scenario, observers),
+        transactions: transactions::transaction_views(sim),
         cluster,
         events: observers.events(),
         checker,

@@ -3,7 +3,8 @@
 //!
 //! - Live cluster (the default tab): [`time_bar`], [`cluster`] (+ [`cluster_metrics`],
 //!   [`partition_table`]), [`network_controls`], [`scenario_picker`], [`replica_logs`], [`clients`]
-//!   (+ [`producer_panel`]), [`groups`] (consumer groups),
+//!   (+ [`producer_panel`]), [`groups`] (consumer groups), [`transactions`] (transactional ids and
+//!   pipelines),
 //!   [`timeline`], [`checker_panel`], [`charts`], [`branches`], [`help_overlay`], [`tabs`].
 //! - The `log` tab: [`log_tab`] and the single-topic views it lays out ([`topic_header`],
 //!   [`produce_form`], [`outcome_card`], [`retention`], [`topic_configs`], [`partition_log`],
@@ -36,6 +37,7 @@ pub mod time_bar;
 pub mod timeline;
 pub mod topic_configs;
 pub mod topic_header;
+pub mod transactions;
 
 pub use branches::Branches;
 pub use charts::Charts;
@@ -58,3 +60,4 @@ pub use time_bar::TimeBar;
 pub use timeline::Timeline;
 pub use topic_configs::TopicConfigs;
 pub use topic_header::TopicHeader;
+pub use transactions::Transactions;

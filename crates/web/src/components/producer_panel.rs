@@ -61,6 +61,9 @@ pub fn ProducerCard(props: &ProducerCardProps) -> Html {
                 { p.last_outcome.as_deref().unwrap_or("nothing sent yet") }
             </p>
             { batching(client, p.state, &p.batching) }
+            if let Some(t) = &p.transaction {
+                { super::transactions::producer_transaction(client, t) }
+            }
             <RateField client={p.client.clone()} rate_per_sec={p.rate_per_sec} on_action={props.on_action.clone()} />
             { configs }
         </article>

@@ -1,6 +1,7 @@
 //! One partition's log on every replica, offsets aligned in columns: records as cells grouped in
-//! batches, segment starts, and the log start offset, high watermark and log end offset of each
-//! replica, so a lagging follower, a truncation or a divergent record is visible at a glance.
+//! batches, segment starts, and the log start offset, high watermark, last stable offset and log end
+//! offset of each replica, so a lagging follower, a truncation, a divergent record or an open
+//! transaction is visible at a glance; transaction markers and aborted records are drawn as such.
 
 mod layout;
 
@@ -72,11 +73,14 @@ pub fn ReplicaLogs(props: &ReplicaLogsProps) -> Html {
 fn Legend() -> Html {
     html! {
         <p class="rl-legend hint">
-            <span class="rl-key lso"></span>{ "log start offset " }
+            <span class="rl-key log-start"></span>{ "log start offset " }
             <span class="rl-key hw"></span>{ "high watermark " }
+            <span class="rl-key stable"></span>{ "last stable offset (LSO) " }
             <span class="rl-key leo"></span>{ "log end offset " }
             <span class="rl-key uncommitted"></span>{ "uncommitted (at or above HW) " }
             <span class="rl-key divergent"></span>{ "differs from the leader " }
+            <span class="rl-key marker"></span>{ "transaction marker " }
+            <span class="rl-key aborted"></span>{ "aborted " }
             <span class="rl-key seg"></span>{ "segment start" }
         </p>
     }
@@ -126,7 +130,8 @@ fn replica_row(replica: &ReplicaLogView, cells: &[Cell]) -> Html {
         <div key={replica.broker} class={classes!("rl-row", state_class, (!replica.in_isr).then_some("out-of-sync"))}
             data-testid={format!("replica-log-{}", replica.broker)}
             data-hw={replica.high_watermark.to_string()} data-leo={replica.log_end_offset.to_string()}
-            data-lso={replica.log_start_offset.to_string()}>
+            data-log-start={replica.log_start_offset.to_string()}
+            data-last-stable={replica.last_stable_offset.to_string()}>
             <div class="rl-head">
                 <div class="rl-broker">
                     <b>{ format!("broker {}", replica.broker) }</b>
@@ -137,8 +142,7 @@ fn replica_row(replica: &ReplicaLogView, cells: &[Cell]) -> Html {
                     { format!(" · {state_text} · epoch {}", replica.leader_epoch) }
                 </div>
                 <div class="rl-offsets mono muted">
-                    { format!("LSO {} · HW {} · LEO {}", replica.log_start_offset, replica.high_watermark,
-                        replica.log_end_offset) }
+                    { offsets_line(replica) }
                 </div>
             </div>
             // Cells are keyed by offset: as the window slides right, a cell keeps its element and only
@@ -148,11 +152,23 @@ fn replica_row(replica: &ReplicaLogView, cells: &[Cell]) -> Html {
     }
 }
 
+/// `start 0 · HW 41 · LEO 43`, with the last stable offset when transactions wrote here.
+fn offsets_line(replica: &ReplicaLogView) -> String {
+    let (start, hw, leo) = (replica.log_start_offset, replica.high_watermark, replica.log_end_offset);
+    let transactional = replica.batches.iter().any(|b| b.transactional);
+    if transactional || replica.last_stable_offset != replica.high_watermark {
+        format!("start {start} · LSO {} · HW {hw} · LEO {leo}", replica.last_stable_offset)
+    } else {
+        format!("start {start} · HW {hw} · LEO {leo}")
+    }
+}
+
 fn cell(c: &Cell) -> Html {
     let markers = classes!(
         c.segment_start.then_some("seg"),
-        c.is_log_start.then_some("lso"),
+        c.is_log_start.then_some("log-start"),
         c.is_high_watermark.then_some("hw"),
+        c.is_last_stable.then_some("stable"),
         c.is_log_end.then_some("leo"),
     );
     let Some(r) = c.record else {
@@ -167,11 +183,20 @@ fn cell(c: &Cell) -> Html {
         (c.offset == r.batch_last_offset).then_some("batch-end"),
         (!r.committed).then_some("uncommitted"),
         r.divergent.then_some("divergent"),
+        r.marker.map(|commit| if commit { "marker commit" } else { "marker abort" }),
+        (r.aborted && r.marker.is_none()).then_some("aborted"),
         markers,
     );
     let id = r.record_id.map_or_else(|| "none".to_owned(), |id| id.to_string());
+    let transaction = match (r.marker, r.aborted, r.transactional) {
+        (Some(true), _, _) => "\nCOMMIT marker: its transaction's records are visible to read_committed",
+        (Some(false), _, _) => "\nABORT marker: read_committed consumers skip its transaction's records",
+        (None, true, _) => "\nin an aborted transaction: read_committed consumers skip it",
+        (None, false, true) => "\nwritten in a transaction",
+        (None, false, false) => "",
+    };
     let title = format!(
-        "offset {}\nrecord id {id}\nbatch {}…{}, leader epoch {}\n{}{}",
+        "offset {}\nrecord id {id}\nbatch {}…{}, leader epoch {}\n{}{}{transaction}",
         c.offset,
         r.batch_base_offset,
         r.batch_last_offset,

@@ -1,5 +1,6 @@
 //! Per-client counters from the trace: what each producer sent, had acknowledged and saw fail (by
-//! Kafka's error name), its latest outcome and workload rate; what each consumer received.
+//! Kafka's error name), its latest outcome and workload rate, the transactions it saw end; what each
+//! consumer received; what each pipeline transformed.
 
 use std::collections::BTreeMap;
 
@@ -21,6 +22,12 @@ pub(crate) struct ClientCounters {
     pub(crate) consumed: u64,
     /// The workload rate set during the run (`None`: the scenario's).
     pub(crate) rate_per_sec: Option<u64>,
+    /// Transactions the client saw commit.
+    pub(crate) transactions_committed: u64,
+    /// Transactions the client saw abort.
+    pub(crate) transactions_aborted: u64,
+    /// Output records a pipeline produced.
+    pub(crate) transformed: u64,
 }
 
 impl ClientCounters {
@@ -49,6 +56,15 @@ pub(crate) fn observe(clients: &mut BTreeMap<u32, ClientCounters>, event: &Trace
             counters.last_outcome = Some(format!("failed: {}", error.name()));
         }
         TraceKind::RecordConsumed { client, .. } => clients.entry(*client).or_default().consumed += 1,
+        TraceKind::TransactionCompleted { client, committed, .. } => {
+            let counters = clients.entry(*client).or_default();
+            if *committed {
+                counters.transactions_committed += 1;
+            } else {
+                counters.transactions_aborted += 1;
+            }
+        }
+        TraceKind::RecordTransformed { client, .. } => clients.entry(*client).or_default().transformed += 1,
         TraceKind::ProduceRateChanged { client, rate_per_sec } => {
             clients.entry(*client).or_default().rate_per_sec = Some(*rate_per_sec);
         }

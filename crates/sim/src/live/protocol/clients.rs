@@ -41,6 +41,8 @@ pub struct ProducerView {
     pub last_outcome: Option<String>,
     /// Batching, requests and idempotence, as the running producer reports them.
     pub batching: ProducerBatchingView,
+    /// Its transactions, with a `transactional.id`.
+    pub transaction: Option<super::ProducerTransactionView>,
 }
 
 /// What a running producer reports about its batches, requests and idempotence

@@ -63,6 +63,11 @@ pub(crate) fn producer_views(
                 queued_records: u32::try_from(producer.map_or(0, |p| p.queued_records())).unwrap_or(u32::MAX),
                 last_outcome: counters.and_then(|c| c.last_outcome.clone()),
                 batching: producer.map(batching_view).unwrap_or_default(),
+                transaction: super::transactions::producer_transaction(
+                    producer.map_or(&plan.config, |p| p.config()).transactional_id.as_deref(),
+                    producer,
+                    counters,
+                ),
             }
         })
         .collect()

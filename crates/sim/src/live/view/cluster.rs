@@ -85,6 +85,7 @@ fn partition_view(sim: &Simulation, scenario: &Scenario, state: &PartitionState)
         offline: state.leader.is_none(),
         under_min_isr: state.isr.len() < min_insync_replicas(scenario, &state.tp.topic),
         high_watermark: leader.map_or(-1, Partition::high_watermark),
+        last_stable_offset: leader.map_or(-1, Partition::last_stable_offset),
         log_end_offset: leader.map_or(-1, |p| p.log().log_end_offset()),
     }
 }

@@ -41,6 +41,7 @@ pub(crate) fn log_view(
                     leader_epoch: -1,
                     log_start_offset: -1,
                     high_watermark: -1,
+                    last_stable_offset: -1,
                     log_end_offset: -1,
                     segment_base_offsets: Vec::new(),
                     batches: Vec::new(),
@@ -62,6 +63,7 @@ fn replica_view(broker: i32, state: NodeState, in_isr: bool, partition: &Partiti
         leader_epoch: partition.leader_epoch(),
         log_start_offset: log.log_start_offset(),
         high_watermark: partition.high_watermark(),
+        last_stable_offset: partition.last_stable_offset(),
         log_end_offset: log.log_end_offset(),
         segment_base_offsets: log.segments().map(|s| s.base_offset).collect(),
         batches: newest_batches(partition),
@@ -86,10 +88,17 @@ fn newest_batches(partition: &Partition) -> Vec<BatchView> {
     let Some(first) = newest.first() else { return Vec::new() };
     let ids: BTreeMap<i64, Option<u64>> =
         records_in(log, first.header.base_offset, log.log_end_offset()).into_iter().collect();
+    let aborted: Vec<_> = partition.transaction_index().aborted().copied().collect();
     newest
         .iter()
         .map(|info| {
             let header = &info.header;
+            let producer_id = header.producer_id;
+            let in_aborted = aborted.iter().any(|t| {
+                t.producer_id == producer_id
+                    && t.first_offset <= header.base_offset
+                    && header.base_offset <= t.last_offset
+            });
             BatchView {
                 base_offset: header.base_offset,
                 last_offset: header.last_offset(),
@@ -98,7 +107,26 @@ fn newest_batches(partition: &Partition) -> Vec<BatchView> {
                 record_ids: (header.base_offset..=header.last_offset())
                     .map(|offset| ids.get(&offset).copied().flatten())
                     .collect(),
+                marker: if header.attributes.is_control {
+                    marker_name(log, header.base_offset)
+                } else {
+                    None
+                },
+                transactional: header.attributes.is_transactional,
+                aborted: header.attributes.is_transactional && in_aborted,
             }
         })
         .collect()
+}
+
+/// The control type of the marker batch at `base_offset` (`COMMIT`/`ABORT`), read and decoded from the
+/// log (markers are one small record).
+fn marker_name(log: &samsa_core::log::PartitionLog, base_offset: i64) -> Option<String> {
+    let read = log.read(base_offset, 1_024).ok()?;
+    let (batch, _) = samsa_core::record_batch::RecordBatch::decode(&read.bytes).ok()?;
+    let name = match samsa_core::txn::control::control_type(&batch)? {
+        samsa_core::txn::control::ControlType::Commit => "COMMIT",
+        samsa_core::txn::control::ControlType::Abort => "ABORT",
+    };
+    Some(name.to_owned())
 }

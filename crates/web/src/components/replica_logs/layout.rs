@@ -26,6 +26,12 @@ pub struct RecordCell {
     pub committed: bool,
     /// The leader holds a different record at this offset.
     pub divergent: bool,
+    /// A transaction marker (control record, KIP-98): `Some(true)` COMMIT, `Some(false)` ABORT.
+    pub marker: Option<bool>,
+    /// Written inside a transaction.
+    pub transactional: bool,
+    /// Its transaction aborted: `read_committed` consumers skip it.
+    pub aborted: bool,
 }
 
 /// One column of one replica's row.
@@ -41,6 +47,9 @@ pub struct Cell {
     pub is_log_start: bool,
     /// This replica's high watermark is here.
     pub is_high_watermark: bool,
+    /// This replica's last stable offset is here, below its high watermark (an open transaction holds
+    /// it back; when the two are equal only the high watermark is marked).
+    pub is_last_stable: bool,
     /// This replica's log end offset is here.
     pub is_log_end: bool,
 }
@@ -122,6 +131,8 @@ fn row(replica: &ReplicaLogView, window: &Window, leader_ids: Option<&[Option<Op
             segment_start: replica.segment_base_offsets.contains(&offset),
             is_log_start: offset == replica.log_start_offset,
             is_high_watermark: offset == replica.high_watermark,
+            is_last_stable: offset == replica.last_stable_offset
+                && replica.last_stable_offset < replica.high_watermark,
             is_log_end: offset == replica.log_end_offset,
         })
         .collect();
@@ -140,6 +151,9 @@ fn row(replica: &ReplicaLogView, window: &Window, leader_ids: Option<&[Option<Op
                 batch_last_offset: batch.last_offset,
                 committed: offset < replica.high_watermark,
                 divergent: leader_id.is_some_and(|leader| leader != *id),
+                marker: batch.marker.as_deref().map(|m| m == "COMMIT"),
+                transactional: batch.transactional,
+                aborted: batch.aborted,
             });
         }
     }
@@ -167,6 +181,9 @@ mod tests {
             leader_epoch,
             size_bytes: 100,
             record_ids: ids.iter().map(|id| Some(*id)).collect(),
+            marker: None,
+            transactional: false,
+            aborted: false,
         }
     }
 
@@ -180,6 +197,7 @@ mod tests {
             leader_epoch: 1,
             log_start_offset: batches.first().map_or(0, |b| b.base_offset),
             high_watermark,
+            last_stable_offset: high_watermark,
             log_end_offset,
             segment_base_offsets: vec![0],
             batches,

@@ -41,6 +41,8 @@ fn view_at(t_ms: u64, furthest_ms: u64) -> LiveView {
         producers: Vec::new(),
         consumers: Vec::new(),
         groups: Vec::new(),
+        pipelines: Vec::new(),
+        transactions: Vec::new(),
         events: Vec::new(),
         checker: CheckerView {
             records_sent: 0,
