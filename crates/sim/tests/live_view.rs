@@ -523,6 +523,7 @@ fn the_view_follows_actions_and_shows_partitions_while_the_controller_is_down() 
                 samsa_sim::live::protocol::PartitionStateView {
                     high_watermark: now.high_watermark,
                     log_end_offset: now.log_end_offset,
+                    last_stable_offset: now.last_stable_offset,
                     ..p.clone()
                 }
             })
