@@ -342,3 +342,34 @@ fn network_links_get_their_own_latency() {
         "[network]\nlinks = [ { a = \"broker-2\", b = \"broker-1\", latency_ms = { min = 9, max = 4 } } ]\n";
     assert_eq!(with(backwards).unwrap_err().path, "network.links[0].latency_ms");
 }
+
+#[test]
+fn pipelines_are_validated_field_by_field() {
+    let pipeline = |body: &str| {
+        format!("[[topics]]\nname = \"out\"\npartitions = 1\n\"replication.factor\" = 3\n\n[[pipelines]]\n{body}\n")
+    };
+    let ok = pipeline(
+        "input = \"orders\"\noutput = \"out\"\ngroup_id = \"g\"\nsemantics = \"exactly-once\"\ninstances = 2",
+    );
+    let scenario = with(&ok).unwrap();
+    assert_eq!(scenario.pipelines.len(), 2);
+    assert_eq!(scenario.pipelines[1].producer.transactional_id.as_deref(), Some("g-2"));
+    assert_eq!(
+        scenario.pipelines[0].consumer.isolation_level,
+        samsa_core::client::IsolationLevel::ReadCommitted
+    );
+    assert!(!scenario.pipelines[0].consumer.enable_auto_commit);
+
+    let extra =
+        pipeline("input = \"orders\"\noutput = \"out\"\ngroup_id = \"g\"\nsemantics = \"maybe-once\"");
+    let err = with(&extra).unwrap_err();
+    assert_eq!(err.path, "pipelines[0].semantics");
+    assert_eq!(err.line, Some(line_of(&extra, "maybe-once")));
+    assert!(err.message.contains("at-most-once, at-least-once or exactly-once"), "{err}");
+
+    let extra =
+        pipeline("input = \"orders\"\noutput = \"nowhere\"\ngroup_id = \"g\"\nsemantics = \"at-least-once\"");
+    assert_eq!(with(&extra).unwrap_err().path, "pipelines[0].output");
+    let extra = pipeline("input = \"orders\"\noutput = \"out\"\ngroup_id = \"g\"\nsemantics = \"at-least-once\"\ninstances = 0");
+    assert_eq!(with(&extra).unwrap_err().path, "pipelines[0].instances");
+}
