@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use samsa_core::client::{ConsumerConfig, ProducerConfig};
-use samsa_core::config::{parse_bool, parse_int_at_least, parse_long_at_least, ConfigError};
+use samsa_core::config::{parse_bool, parse_int_at_least};
 use samsa_core::replication::config::{BrokerConfig, ControllerConfig, TopicConfig};
 use toml::{Spanned, Value};
 
@@ -97,88 +97,7 @@ pub fn broker_config(
         let path = field("cluster.config", name);
         let v = text(lines, &path, value)?;
         let n = name.as_str();
-        let result = match n {
-            "replica.lag.time.max.ms" => {
-                parse_long_at_least(n, &v, 0).map(|x| broker.replica_lag_time_max_ms = x)
-            }
-            "replica.fetch.wait.max.ms" => {
-                parse_long_at_least(n, &v, 0).map(|x| broker.replica_fetch_wait_max_ms = x)
-            }
-            "replica.fetch.max.bytes" => {
-                parse_int_at_least(n, &v, 0).map(|x| broker.replica_fetch_max_bytes = x)
-            }
-            "replica.fetch.backoff.ms" => {
-                parse_long_at_least(n, &v, 0).map(|x| broker.replica_fetch_backoff_ms = x)
-            }
-            "broker.heartbeat.interval.ms" => {
-                parse_long_at_least(n, &v, 1).map(|x| broker.broker_heartbeat_interval_ms = x)
-            }
-            "broker.session.timeout.ms" => parse_long_at_least(n, &v, 1).map(|x| {
-                broker.broker_session_timeout_ms = x;
-                controller.broker_session_timeout_ms = x;
-            }),
-            "request.timeout.ms" => parse_long_at_least(n, &v, 0).map(|x| broker.request_timeout_ms = x),
-            "replica.high.watermark.checkpoint.interval.ms" => parse_long_at_least(n, &v, 1)
-                .map(|x| broker.replica_high_watermark_checkpoint_interval_ms = x),
-            "log.retention.check.interval.ms" => {
-                parse_long_at_least(n, &v, 1).map(|x| broker.log_retention_check_interval_ms = x)
-            }
-            "producer.id.expiration.ms" => {
-                parse_long_at_least(n, &v, 1).map(|x| broker.producer_id_expiration_ms = x)
-            }
-            "producer.id.expiration.check.interval.ms" => {
-                parse_long_at_least(n, &v, 1).map(|x| broker.producer_id_expiration_check_interval_ms = x)
-            }
-            "offsets.topic.num.partitions" => parse_int_at_least(n, &v, 1)
-                .map(|x| broker.offsets_topic_num_partitions = i32::try_from(x).unwrap_or(i32::MAX)),
-            "offsets.topic.replication.factor" => {
-                parse_int_at_least(n, &v, 1).map(|x| broker.offsets_topic_replication_factor = x)
-            }
-            "offsets.topic.segment.bytes" => {
-                parse_int_at_least(n, &v, 1).map(|x| broker.offsets_topic_segment_bytes = x)
-            }
-            "offsets.commit.timeout.ms" => {
-                parse_int_at_least(n, &v, 1).map(|x| broker.offsets_commit_timeout_ms = x.into())
-            }
-            "group.initial.rebalance.delay.ms" => {
-                parse_int_at_least(n, &v, 0).map(|x| broker.group_initial_rebalance_delay_ms = x.into())
-            }
-            "group.min.session.timeout.ms" => {
-                parse_int_at_least(n, &v, 0).map(|x| broker.group_min_session_timeout_ms = x.into())
-            }
-            "group.max.session.timeout.ms" => {
-                parse_int_at_least(n, &v, 0).map(|x| broker.group_max_session_timeout_ms = x.into())
-            }
-            "group.max.size" => parse_int_at_least(n, &v, 1).map(|x| broker.group_max_size = x),
-            "transaction.state.log.num.partitions" => parse_int_at_least(n, &v, 1)
-                .map(|x| broker.transaction_state_log_num_partitions = i32::try_from(x).unwrap_or(i32::MAX)),
-            "transaction.state.log.replication.factor" => {
-                parse_int_at_least(n, &v, 1).map(|x| broker.transaction_state_log_replication_factor = x)
-            }
-            "transaction.state.log.min.isr" => {
-                parse_int_at_least(n, &v, 1).map(|x| broker.transaction_state_log_min_isr = x)
-            }
-            "transaction.state.log.segment.bytes" => {
-                parse_int_at_least(n, &v, 1).map(|x| broker.transaction_state_log_segment_bytes = x)
-            }
-            "transaction.max.timeout.ms" => {
-                parse_int_at_least(n, &v, 1).map(|x| broker.transaction_max_timeout_ms = x.into())
-            }
-            "transaction.abort.timed.out.transaction.cleanup.interval.ms" => parse_int_at_least(n, &v, 1)
-                .map(|x| broker.transaction_abort_timed_out_transaction_cleanup_interval_ms = x.into()),
-            "transaction.version" => samsa_core::config::parse_one_of(n, &v, &["1", "2"]).map(|x| {
-                broker.transaction_version = if x == 1 {
-                    samsa_core::txn::TransactionVersion::EpochBumpPerTransaction
-                } else {
-                    samsa_core::txn::TransactionVersion::Classic
-                }
-            }),
-            // Not a Kafka config: reproduces the pre-KIP-101 truncation bug, for checker tests only.
-            "samsa.unsafe.truncate.to.high.watermark" => {
-                parse_bool(n, &v).map(|b| broker.unsafe_truncate_to_high_watermark = b)
-            }
-            _ => Err(ConfigError::UnknownName { name: name.clone() }),
-        };
+        let result = samsa_core::replication::config::set_cluster_config(&mut broker, &mut controller, n, &v);
         result.map_err(|e| lines.error(path, value.span(), e.to_string()))?;
     }
     Ok((broker, controller))
