@@ -133,6 +133,33 @@ impl ServerConfig {
         Ok(())
     }
 
+    /// Lowers the internal topics' replication factors (`offsets.topic.replication.factor`,
+    /// `transaction.state.log.replication.factor`, default 3) to the broker count, so a one-broker
+    /// process can run groups and transactions (Kafka would refuse to create the topics; a development
+    /// `server.properties` sets them to 1). Returns a line per config it lowered, for the log.
+    pub fn fit_internal_topics(&mut self) -> Vec<String> {
+        let brokers = self.brokers.max(1);
+        let mut lowered = Vec::new();
+        if self.broker.offsets_topic_replication_factor > brokers {
+            lowered.push(format!(
+                "offsets.topic.replication.factor {} > {brokers} brokers: using {brokers}",
+                self.broker.offsets_topic_replication_factor
+            ));
+            self.broker.offsets_topic_replication_factor = brokers;
+        }
+        if self.broker.transaction_state_log_replication_factor > brokers {
+            lowered.push(format!(
+                "transaction.state.log.replication.factor {} > {brokers} brokers: using {brokers}",
+                self.broker.transaction_state_log_replication_factor
+            ));
+            self.broker.transaction_state_log_replication_factor = brokers;
+        }
+        if self.broker.transaction_state_log_min_isr > brokers {
+            self.broker.transaction_state_log_min_isr = brokers;
+        }
+        lowered
+    }
+
     /// Broker `id`'s port.
     pub fn port_of(&self, id: i32) -> u16 {
         let offset = u16::try_from(id.saturating_sub(1)).unwrap_or(0);

@@ -28,6 +28,10 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), String> {
+    let mut config = config;
+    for line in config.fit_internal_topics() {
+        tracing::warn!("{line}");
+    }
     let config = Arc::new(config);
     let (cluster, handle, commands) = Cluster::new((*config).clone());
     let cluster_task = tokio::spawn(cluster.run(commands));

@@ -111,7 +111,7 @@ async fn bad_frames_close_only_their_connection() {
         [&5i32.to_be_bytes()[..], &[9, 9, 9, 9, 9]].concat(), // garbage: unknown API key
         [&3i32.to_be_bytes()[..], &[0, 3, 0]].concat(),       // shorter than a header
         [&12i32.to_be_bytes()[..], &[0, 3, 0, 12, 0, 0, 0, 1, 0, 9, b'x', 0]].concat(), // truncated body
-        [&8i32.to_be_bytes()[..], &[0, 11, 0, 9, 0, 0, 0, 1]].concat(), // JoinGroup: not served
+        [&8i32.to_be_bytes()[..], &[0, 11, 0, 42, 0, 0, 0, 1]].concat(), // JoinGroup v42: unsupported
     ];
     for bytes in bad {
         let mut stream = TcpStream::connect(&address).await.unwrap();

@@ -8,8 +8,10 @@
 //! - [`fetch`] — Fetch, long-polling on the broker's change counter.
 //! - [`list_offsets`] — ListOffsets (earliest, latest, by timestamp).
 //! - [`init_producer_id`] — InitProducerId for idempotent producers.
+//! - [`groups`] — FindCoordinator and the consumer-group APIs.
 
 pub mod fetch;
+pub mod groups;
 pub mod init_producer_id;
 pub mod list_offsets;
 pub mod metadata;
@@ -113,6 +115,13 @@ fn correlation_of(message: &Message) -> Option<u64> {
         Message::FetchResponse(r) => Some(r.correlation_id),
         Message::ListOffsetsResponse(r) => Some(r.correlation_id),
         Message::InitProducerIdResponse(r) => Some(r.correlation_id),
+        Message::FindCoordinatorResponse(r) => Some(r.correlation_id),
+        Message::JoinGroupResponse(r) => Some(r.correlation_id),
+        Message::SyncGroupResponse(r) => Some(r.correlation_id),
+        Message::HeartbeatResponse(r) => Some(r.correlation_id),
+        Message::LeaveGroupResponse(r) => Some(r.correlation_id),
+        Message::OffsetCommitResponse(r) => Some(r.correlation_id),
+        Message::OffsetFetchResponse(r) => Some(r.correlation_id),
         _ => None,
     }
 }
@@ -140,6 +149,21 @@ pub async fn handle(conn: &mut Connection, request: Request) -> Result<Outcome, 
             ResponseKind::InitProducerId(init_producer_id::handle(conn, body).await)
         }
         RequestKind::ListOffsets(body) => ResponseKind::ListOffsets(list_offsets::handle(conn, body).await),
+        RequestKind::FindCoordinator(body) => {
+            ResponseKind::FindCoordinator(groups::find_coordinator(conn, body, version).await)
+        }
+        RequestKind::JoinGroup(body) => {
+            ResponseKind::JoinGroup(groups::join_group(conn, body, version).await)
+        }
+        RequestKind::SyncGroup(body) => ResponseKind::SyncGroup(groups::sync_group(conn, body).await),
+        RequestKind::Heartbeat(body) => ResponseKind::Heartbeat(groups::heartbeat(conn, body).await),
+        RequestKind::LeaveGroup(body) => {
+            ResponseKind::LeaveGroup(groups::leave_group(conn, body, version).await)
+        }
+        RequestKind::OffsetCommit(body) => {
+            ResponseKind::OffsetCommit(groups::offset_commit(conn, body).await)
+        }
+        RequestKind::OffsetFetch(body) => ResponseKind::OffsetFetch(groups::offset_fetch(conn, body).await),
         _ => return Err(format!("no handler for {:?}", request.api_key)),
     };
     Ok(Outcome::Respond(Box::new(body)))

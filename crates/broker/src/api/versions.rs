@@ -15,6 +15,13 @@ pub const SUPPORTED: &[(ApiKey, i16, i16)] = &[
     (ApiKey::Metadata, 1, 12),
     (ApiKey::ApiVersions, 0, 3),
     (ApiKey::InitProducerId, 0, 4),
+    (ApiKey::FindCoordinator, 0, 4),
+    (ApiKey::JoinGroup, 0, 9),
+    (ApiKey::SyncGroup, 0, 5),
+    (ApiKey::Heartbeat, 0, 4),
+    (ApiKey::LeaveGroup, 0, 5),
+    (ApiKey::OffsetCommit, 2, 8),
+    (ApiKey::OffsetFetch, 1, 7),
 ];
 
 /// Whether `version` of `api_key` is answered.
@@ -50,7 +57,7 @@ mod tests {
             assert!(known.min <= min && max <= known.max, "{key:?} {min}..={max} outside {known:?}");
         }
         assert!(
-            supports(ApiKey::Fetch, 11) && !supports(ApiKey::Fetch, 13) && !supports(ApiKey::JoinGroup, 0)
+            supports(ApiKey::Fetch, 11) && !supports(ApiKey::Fetch, 13) && !supports(ApiKey::JoinGroup, 10)
         );
     }
 }
