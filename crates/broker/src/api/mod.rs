@@ -9,6 +9,7 @@
 //! - [`list_offsets`] — ListOffsets (earliest, latest, by timestamp).
 //! - [`init_producer_id`] — InitProducerId for idempotent producers.
 //! - [`groups`] — FindCoordinator and the consumer-group APIs.
+//! - [`transactions`] — AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit.
 
 pub mod fetch;
 pub mod groups;
@@ -16,6 +17,7 @@ pub mod init_producer_id;
 pub mod list_offsets;
 pub mod metadata;
 pub mod produce;
+pub mod transactions;
 pub mod versions;
 
 use std::collections::BTreeMap;
@@ -122,6 +124,10 @@ fn correlation_of(message: &Message) -> Option<u64> {
         Message::LeaveGroupResponse(r) => Some(r.correlation_id),
         Message::OffsetCommitResponse(r) => Some(r.correlation_id),
         Message::OffsetFetchResponse(r) => Some(r.correlation_id),
+        Message::AddPartitionsToTxnResponse(r) => Some(r.correlation_id),
+        Message::AddOffsetsToTxnResponse(r) => Some(r.correlation_id),
+        Message::EndTxnResponse(r) => Some(r.correlation_id),
+        Message::TxnOffsetCommitResponse(r) => Some(r.correlation_id),
         _ => None,
     }
 }
@@ -164,6 +170,16 @@ pub async fn handle(conn: &mut Connection, request: Request) -> Result<Outcome, 
             ResponseKind::OffsetCommit(groups::offset_commit(conn, body).await)
         }
         RequestKind::OffsetFetch(body) => ResponseKind::OffsetFetch(groups::offset_fetch(conn, body).await),
+        RequestKind::AddPartitionsToTxn(body) => {
+            ResponseKind::AddPartitionsToTxn(transactions::add_partitions(conn, body).await)
+        }
+        RequestKind::AddOffsetsToTxn(body) => {
+            ResponseKind::AddOffsetsToTxn(transactions::add_offsets(conn, body).await)
+        }
+        RequestKind::EndTxn(body) => ResponseKind::EndTxn(transactions::end_txn(conn, body).await),
+        RequestKind::TxnOffsetCommit(body) => {
+            ResponseKind::TxnOffsetCommit(transactions::txn_offset_commit(conn, body).await)
+        }
         _ => return Err(format!("no handler for {:?}", request.api_key)),
     };
     Ok(Outcome::Respond(Box::new(body)))
