@@ -4,14 +4,15 @@
 //! talk to it only through [`ClusterHandle`] (like quinn over quinn-proto: the core decides, this
 //! driver does the IO).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Instant;
 
 use samsa_core::node::{BrokerId, Effect, Node, NodeId};
 use samsa_core::replication::messages::{Message, PartitionState};
-use samsa_core::replication::{Broker, Controller};
+use samsa_core::replication::{Broker, Controller, DurableState};
 use tokio::sync::{mpsc, oneshot, watch};
 
+use crate::admin::AdminAction;
 use crate::config::ServerConfig;
 
 /// Most commands waiting for the actor; a connection waits (backpressure) past it.
@@ -57,6 +58,8 @@ pub enum Command {
         auto_create: bool,
         reply: oneshot::Sender<MetadataView>,
     },
+    /// An admin action; the answer is a line of text or why it was refused.
+    Admin { action: AdminAction, reply: oneshot::Sender<Result<String, String>> },
 }
 
 /// How connections reach the actor.
@@ -68,6 +71,8 @@ pub struct ClusterHandle {
     changes: BTreeMap<BrokerId, watch::Receiver<u64>>,
     /// Becomes true once every broker is registered and unfenced.
     ready: watch::Receiver<bool>,
+    /// Per broker: whether its process runs (the admin control crashes and restarts it).
+    up: BTreeMap<BrokerId, watch::Receiver<bool>>,
 }
 
 impl ClusterHandle {
@@ -79,6 +84,11 @@ impl ClusterHandle {
     /// Broker `broker`'s change counter.
     pub fn changes(&self, broker: BrokerId) -> Option<watch::Receiver<u64>> {
         self.changes.get(&broker).cloned()
+    }
+
+    /// Whether broker `broker` runs, as a watch (false: its connections close).
+    pub fn up(&self, broker: BrokerId) -> Option<watch::Receiver<bool>> {
+        self.up.get(&broker).cloned()
     }
 
     /// Waits until every broker is registered and unfenced.
@@ -97,6 +107,11 @@ pub struct Cluster {
     clients: BTreeMap<u32, mpsc::Sender<Message>>,
     changes: BTreeMap<BrokerId, watch::Sender<u64>>,
     ready: watch::Sender<bool>,
+    up: BTreeMap<BrokerId, watch::Sender<bool>>,
+    /// What crashed brokers left on disk.
+    crashed: BTreeMap<BrokerId, DurableState>,
+    /// Cut links, each as an ordered pair.
+    cut: BTreeSet<(NodeId, NodeId)>,
     queue: VecDeque<(NodeId, NodeId, Message)>,
 }
 
@@ -110,10 +125,15 @@ impl Cluster {
         let (ready, ready_rx) = watch::channel(false);
         let mut changes = BTreeMap::new();
         let mut change_rx = BTreeMap::new();
+        let mut up = BTreeMap::new();
+        let mut up_rx = BTreeMap::new();
         for &id in &ids {
             let (tx, rx) = watch::channel(0);
             changes.insert(id, tx);
             change_rx.insert(id, rx);
+            let (tx, rx) = watch::channel(true);
+            up.insert(id, tx);
+            up_rx.insert(id, rx);
         }
         let cluster = Cluster {
             config,
@@ -123,9 +143,12 @@ impl Cluster {
             clients: BTreeMap::new(),
             changes,
             ready,
+            up,
+            crashed: BTreeMap::new(),
+            cut: BTreeSet::new(),
             queue: VecDeque::new(),
         };
-        (cluster, ClusterHandle { commands, changes: change_rx, ready: ready_rx }, rx)
+        (cluster, ClusterHandle { commands, changes: change_rx, ready: ready_rx, up: up_rx }, rx)
     }
 
     /// Milliseconds since start: the core's clock.
@@ -168,6 +191,10 @@ impl Cluster {
                 let view = self.metadata(broker, topics, auto_create);
                 let _ = reply.send(view);
             }
+            Command::Admin { action, reply } => {
+                let answer = self.admin(now_ms, action);
+                let _ = reply.send(answer);
+            }
         }
         self.deliver(now_ms);
     }
@@ -199,6 +226,9 @@ impl Cluster {
     fn deliver(&mut self, now_ms: u64) {
         for _ in 0..MAX_DELIVERIES_PER_TURN {
             let Some((from, to, message)) = self.queue.pop_front() else { return };
+            if self.cut.contains(&link(from, to)) {
+                continue;
+            }
             let node: Option<&mut dyn Node> = match to {
                 NodeId::Controller => Some(&mut self.controller),
                 NodeId::Broker(id) => self.brokers.get_mut(&id).map(|b| b as &mut dyn Node),
@@ -238,6 +268,76 @@ impl Cluster {
         if let (true, NodeId::Broker(id)) = (changed, from) {
             if let Some(tx) = self.changes.get(&id) {
                 tx.send_modify(|n| *n = n.wrapping_add(1));
+            }
+        }
+    }
+
+    /// Carries out an admin action.
+    fn admin(&mut self, now_ms: u64, action: AdminAction) -> Result<String, String> {
+        let known = |id: BrokerId, cluster: &Cluster| cluster.up.contains_key(&id);
+        match action {
+            AdminAction::Crash { broker, power_loss } => {
+                let node = self.brokers.remove(&broker).ok_or(format!("broker-{broker} is not running"))?;
+                self.crashed.insert(broker, node.crash(power_loss));
+                if let Some(up) = self.up.get(&broker) {
+                    let _ = up.send(false);
+                }
+                let how = if power_loss { " (power loss: unflushed data lost)" } else { "" };
+                tracing::warn!(broker, power_loss, "crashed by the admin control");
+                Ok(format!("broker-{broker} crashed{how}"))
+            }
+            AdminAction::Restart { broker } => {
+                let durable =
+                    self.crashed.remove(&broker).ok_or(format!("broker-{broker} is not crashed"))?;
+                self.brokers
+                    .insert(broker, Broker::restart(broker, self.config.broker.clone(), durable, now_ms));
+                if let Some(up) = self.up.get(&broker) {
+                    let _ = up.send(true);
+                }
+                tracing::info!(broker, "restarted by the admin control");
+                Ok(format!("broker-{broker} restarted"))
+            }
+            AdminAction::Cut { a, b } | AdminAction::Heal { a, b } => {
+                for node in [a, b] {
+                    if let NodeId::Broker(id) = node {
+                        if !known(id, self) {
+                            return Err(format!("no broker-{id}"));
+                        }
+                    }
+                }
+                if a == b {
+                    return Err("a link needs two different nodes".into());
+                }
+                if matches!(action, AdminAction::Cut { .. }) {
+                    self.cut.insert(link(a, b));
+                    Ok(format!("{a} – {b} cut"))
+                } else {
+                    self.cut.remove(&link(a, b));
+                    Ok(format!("{a} – {b} healed"))
+                }
+            }
+            AdminAction::HealAll => {
+                self.cut.clear();
+                Ok("every link healed".into())
+            }
+            AdminAction::ControllerFailover => {
+                self.controller.fail_over(now_ms);
+                Ok("a new active controller took over".into())
+            }
+            AdminAction::Status => {
+                let brokers: Vec<String> = self
+                    .up
+                    .keys()
+                    .map(|id| {
+                        format!("broker-{id} {}", if self.brokers.contains_key(id) { "up" } else { "down" })
+                    })
+                    .collect();
+                let cut: Vec<String> = self.cut.iter().map(|(a, b)| format!("{a}–{b}")).collect();
+                Ok(format!(
+                    "{}; cut links: {}",
+                    brokers.join(", "),
+                    if cut.is_empty() { "none".into() } else { cut.join(", ") }
+                ))
             }
         }
     }
@@ -305,5 +405,14 @@ impl Cluster {
             views.push(TopicView { name, error, partitions: Vec::new() });
         }
         MetadataView { brokers, topics: views }
+    }
+}
+
+/// A link as an ordered pair, so `cut a b` and `cut b a` are the same link.
+fn link(a: NodeId, b: NodeId) -> (NodeId, NodeId) {
+    if a <= b {
+        (a, b)
+    } else {
+        (b, a)
     }
 }

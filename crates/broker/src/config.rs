@@ -38,6 +38,8 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// `connections.max.idle.ms` (600000): an idle connection is closed.
     pub connections_max_idle_ms: u64,
+    /// The admin control's port (`--admin-port`); `None`: no admin control.
+    pub admin_port: Option<u16>,
 }
 
 impl Default for ServerConfig {
@@ -55,6 +57,7 @@ impl Default for ServerConfig {
             socket_request_max_bytes: 104_857_600,
             max_connections: 1_000,
             connections_max_idle_ms: 600_000,
+            admin_port: None,
         }
     }
 }

@@ -11,7 +11,9 @@
 //! - [`frame`] — Kafka's size-prefixed frames, decoded and encoded with kafka-protocol's schemas.
 //! - [`api`] — one module per Kafka API, wire types to samsa-core requests and back.
 //! - [`server`] — listeners, connections, limits.
+//! - [`admin`] — the admin control: crash/restart brokers, cut/heal links, controller failover.
 
+pub mod admin;
 pub mod api;
 pub mod cluster;
 pub mod config;

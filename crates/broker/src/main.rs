@@ -26,6 +26,11 @@ struct Args {
     /// `max.connections`, `connections.max.idle.ms`, …). Applied after --config-file.
     #[arg(long = "config", value_name = "NAME=VALUE")]
     configs: Vec<String>,
+    /// Serve the admin control on this port: one command per line (`crash broker-2`, `restart
+    /// broker-2`, `crash broker-1 power-loss`, `cut broker-1 broker-2`, `heal broker-1 broker-2`,
+    /// `heal-all`, `controller-failover`, `status`), e.g. `echo 'crash broker-2' | nc 127.0.0.1 PORT`.
+    #[arg(long, value_name = "PORT")]
+    admin_port: Option<u16>,
     /// A `server.properties`-style file of `name=value` lines.
     #[arg(long, value_name = "FILE")]
     config_file: Option<PathBuf>,
@@ -36,6 +41,7 @@ fn config(args: &Args) -> Result<ServerConfig, String> {
         brokers: args.brokers,
         first_port: args.port,
         host: args.host.clone(),
+        admin_port: args.admin_port,
         ..ServerConfig::default()
     };
     if usize::from(args.port) + args.brokers as usize - 1 > usize::from(u16::MAX) {

@@ -50,6 +50,13 @@ pub async fn serve(
         tracing::warn!("brokers not all registered after {READY_TIMEOUT_MS} ms; serving anyway");
     }
     println!("samsa-broker: ready");
+    if let Some(port) = config.admin_port {
+        let listener = TcpListener::bind((config.host.as_str(), port))
+            .await
+            .map_err(|e| format!("the admin control cannot listen on {}:{port}: {e}", config.host))?;
+        println!("samsa-broker: admin control listening on {}:{port}", config.host);
+        tokio::spawn(crate::admin::serve(listener, handle.clone()));
+    }
     let connections = Arc::new(AtomicUsize::new(0));
     let next_client = Arc::new(AtomicU32::new(1));
     let mut accept_tasks = Vec::new();
@@ -85,6 +92,11 @@ async fn accept(
                 continue;
             }
         };
+        if handle.up(broker).is_some_and(|up| !*up.borrow()) {
+            tracing::debug!(broker, %peer, "broker is down: connection refused");
+            drop(stream);
+            continue;
+        }
         if connections.load(Ordering::SeqCst) >= config.max_connections {
             tracing::warn!(broker, %peer, max = config.max_connections, "max.connections reached: connection closed");
             drop(stream);
@@ -119,10 +131,17 @@ async fn connection(
     let mut conn = Connection::new(broker, client, handle.clone(), rx, Arc::clone(&config));
     let (mut reader, mut writer) = stream.into_split();
     let idle = Duration::from_millis(config.connections_max_idle_ms);
+    let mut up = handle.up(broker);
     loop {
-        let frame = match tokio::time::timeout(idle, read_frame(&mut reader, config.socket_request_max_bytes))
-            .await
-        {
+        let read = tokio::time::timeout(idle, read_frame(&mut reader, config.socket_request_max_bytes));
+        let read = tokio::select! {
+            read = read => read,
+            () = went_down(&mut up) => {
+                tracing::debug!(%peer, broker, "broker crashed: connection closed");
+                break;
+            }
+        };
+        let frame = match read {
             Err(_) => {
                 tracing::info!(%peer, "connections.max.idle.ms passed: idle connection closed");
                 break;
@@ -142,6 +161,9 @@ async fn connection(
                 break;
             }
         };
+        if up.as_ref().is_some_and(|up| !*up.borrow()) {
+            break; // the broker crashed while answering: the client sees the connection drop
+        }
         if let Err(e) = writer.write_all(&response).await {
             tracing::debug!(%peer, error = %e, "write failed");
             break;
@@ -171,5 +193,15 @@ async fn answer(conn: &mut Connection, frame: bytes::Bytes) -> Result<Option<byt
     match api::handle(conn, request).await? {
         Outcome::Respond(body) => encode_response(api_key, version, correlation_id, &body).map(Some),
         Outcome::Silent => Ok(None),
+    }
+}
+
+/// Completes when the broker's process goes down (never, without a watch).
+pub(crate) async fn went_down(up: &mut Option<tokio::sync::watch::Receiver<bool>>) {
+    match up {
+        Some(up) => {
+            let _ = up.wait_for(|running| !*running).await;
+        }
+        None => std::future::pending().await,
     }
 }

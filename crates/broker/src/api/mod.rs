@@ -48,6 +48,8 @@ pub struct Connection {
     pub inbox: mpsc::Receiver<Message>,
     /// The process's configs (listeners, limits).
     pub config: Arc<ServerConfig>,
+    /// Whether the broker runs: a crash ends every wait at once.
+    up: Option<tokio::sync::watch::Receiver<bool>>,
     next_correlation: u64,
 }
 
@@ -60,7 +62,8 @@ impl Connection {
         inbox: mpsc::Receiver<Message>,
         config: Arc<ServerConfig>,
     ) -> Self {
-        Connection { broker, client, cluster, inbox, config, next_correlation: 1 }
+        let up = cluster.up(broker);
+        Connection { broker, client, cluster, inbox, config, up, next_correlation: 1 }
     }
 
     /// A fresh correlation id for a core request.
@@ -91,6 +94,7 @@ impl Connection {
             let message = tokio::select! {
                 message = self.inbox.recv() => match message { Some(m) => m, None => break },
                 () = tokio::time::sleep_until(deadline) => break,
+                () = crate::server::went_down(&mut self.up) => break,
             };
             if let Some(id) = correlation_of(&message).filter(|id| wanted.contains(id)) {
                 answers.insert(id, message);
