@@ -8,6 +8,7 @@
 //! - [`config`] — the process's configs by Kafka's names (`--config`, `server.properties`).
 //! - [`cluster`] — the actor owning the controller and the brokers: ticks, in-process delivery,
 //!   metadata and topic auto-creation.
+//! - [`compression`] — gzip, snappy and zstd batches rewritten uncompressed for samsa-core.
 //! - [`frame`] — Kafka's size-prefixed frames, decoded and encoded with kafka-protocol's schemas.
 //! - [`api`] — one module per Kafka API, wire types to samsa-core requests and back.
 //! - [`server`] — listeners, connections, limits.
@@ -16,6 +17,7 @@
 pub mod admin;
 pub mod api;
 pub mod cluster;
+pub mod compression;
 pub mod config;
 pub mod frame;
 pub mod server;

@@ -19,6 +19,8 @@ pub async fn handle(conn: &mut Connection, request: ProduceRequest) -> Option<Pr
     };
     let timeout_ms = u64::try_from(request.timeout_ms).unwrap_or(0);
     let mut sent: Vec<(TopicPartition, Option<u64>)> = Vec::new();
+    // Partitions whose batches did not decompress: CORRUPT_MESSAGE.
+    let mut refused: Vec<TopicPartition> = Vec::new();
     let mut requests = Vec::new();
     for topic in &request.topic_data {
         for partition in &topic.partition_data {
@@ -29,6 +31,15 @@ pub async fn handle(conn: &mut Connection, request: ProduceRequest) -> Option<Pr
             };
             let correlation_id = conn.correlation();
             let records = partition.records.as_ref().map(|b| b.to_vec()).unwrap_or_default();
+            let records = match crate::compression::accept(records, conn.config.socket_request_max_bytes) {
+                Ok(records) => records,
+                Err(corrupt) => {
+                    tracing::warn!(topic = %tp.topic, partition = tp.partition, reason = %corrupt.0, "corrupt batch refused");
+                    refused.push(tp.clone());
+                    sent.push((tp, None));
+                    continue;
+                }
+            };
             let core = CoreProduce { correlation_id, acks, timeout_ms, tp: tp.clone(), records };
             requests.push((correlation_id, Message::Produce(core)));
             sent.push((tp, Some(correlation_id)));
@@ -53,8 +64,11 @@ pub async fn handle(conn: &mut Connection, request: ProduceRequest) -> Option<Pr
             p.log_append_time_ms = -1;
             p.base_offset = -1;
             p.log_start_offset = -1;
+            let corrupt =
+                refused.iter().any(|tp| tp.topic == topic.name.0.as_str() && tp.partition == partition.index);
             match (acks, id.and_then(|id| answers.get(&id))) {
                 (None, _) => p.error_code = ErrorCode::InvalidRequiredAcks.code(),
+                _ if corrupt => p.error_code = ErrorCode::CorruptMessage.code(),
                 (_, Some(Message::ProduceResponse(answer))) => {
                     p.error_code = answer.error.code();
                     p.base_offset = answer.base_offset;
