@@ -19,11 +19,13 @@ use super::{Connection, ANSWER_GRACE_MS};
 const MAX_WAIT_MS: u64 = 30_000;
 
 /// Answers a Fetch request.
-pub async fn handle(conn: &mut Connection, request: FetchRequest) -> FetchResponse {
+pub async fn handle(conn: &mut Connection, request: FetchRequest, version: i16) -> FetchResponse {
     let mut response = FetchResponse::default();
     if request.replica_id.0 >= 0 {
         // Followers are this process's own brokers; an outside replica is refused.
-        response.error_code = ErrorCode::NotLeaderOrFollower.code();
+        if version >= 7 {
+            response.error_code = ErrorCode::NotLeaderOrFollower.code();
+        }
         return response;
     }
     let isolation_level = if request.isolation_level == 1 {
@@ -110,7 +112,9 @@ pub async fn handle(conn: &mut Connection, request: FetchRequest) -> FetchRespon
                     p.error_code = answer.error.code();
                     p.high_watermark = answer.high_watermark;
                     p.last_stable_offset = answer.last_stable_offset;
-                    p.log_start_offset = answer.log_start_offset;
+                    if version >= 5 {
+                        p.log_start_offset = answer.log_start_offset; // a field of v5+
+                    }
                     if isolation_level == IsolationLevel::ReadCommitted {
                         p.aborted_transactions = Some(
                             answer

@@ -122,7 +122,9 @@ pub async fn join_group(conn: &mut Connection, request: JoinGroupRequest, versio
         Some(Message::JoinGroupResponse(answer)) => {
             response.error_code = answer.error.code();
             response.generation_id = answer.generation_id;
-            response.protocol_type = Some(request.protocol_type.clone());
+            if version >= 7 {
+                response.protocol_type = Some(request.protocol_type.clone());
+            }
             response.protocol_name = answer.protocol_name.map(bytes_of);
             response.leader = bytes_of(answer.leader);
             response.member_id = bytes_of(answer.member_id);
@@ -295,7 +297,11 @@ pub async fn offset_commit(conn: &mut Connection, request: OffsetCommitRequest) 
 }
 
 /// OffsetFetch (v1–v7: one group; `topics` null asks for every committed partition).
-pub async fn offset_fetch(conn: &mut Connection, request: OffsetFetchRequest) -> OffsetFetchResponse {
+pub async fn offset_fetch(
+    conn: &mut Connection,
+    request: OffsetFetchRequest,
+    version: i16,
+) -> OffsetFetchResponse {
     let correlation_id = conn.correlation();
     let partitions: Option<Vec<TopicPartition>> = request.topics.as_ref().map(|topics| {
         topics
@@ -317,11 +323,15 @@ pub async fn offset_fetch(conn: &mut Connection, request: OffsetFetchRequest) ->
     let answer = match ask(conn, correlation_id, Message::OffsetFetch(core), ANSWER_GRACE_MS).await {
         Some(Message::OffsetFetchResponse(answer)) => answer,
         _ => {
-            response.error_code = ErrorCode::RequestTimedOut.code();
+            if version >= 2 {
+                response.error_code = ErrorCode::RequestTimedOut.code();
+            }
             return response;
         }
     };
-    response.error_code = answer.error.code();
+    if version >= 2 {
+        response.error_code = answer.error.code();
+    }
     let mut topics: Vec<OffsetFetchResponseTopic> = Vec::new();
     for partition in answer.partitions {
         let index = match topics.iter().position(|t| t.name.0.as_str() == partition.tp.topic) {
@@ -337,7 +347,9 @@ pub async fn offset_fetch(conn: &mut Connection, request: OffsetFetchRequest) ->
         p.partition_index = partition.tp.partition;
         p.error_code = partition.error.code();
         p.committed_offset = partition.committed.as_ref().map_or(-1, |c| c.offset);
-        p.committed_leader_epoch = partition.committed.as_ref().map_or(-1, |c| c.leader_epoch);
+        if version >= 5 {
+            p.committed_leader_epoch = partition.committed.as_ref().map_or(-1, |c| c.leader_epoch);
+        }
         p.metadata = Some(bytes_of(partition.committed.map(|c| c.metadata).unwrap_or_default()));
         if let Some(topic) = topics.get_mut(index) {
             topic.partitions.push(p);

@@ -13,7 +13,7 @@ use samsa_core::ErrorCode;
 use super::{Connection, ANSWER_GRACE_MS};
 
 /// Answers a ListOffsets request.
-pub async fn handle(conn: &mut Connection, request: ListOffsetsRequest) -> ListOffsetsResponse {
+pub async fn handle(conn: &mut Connection, request: ListOffsetsRequest, version: i16) -> ListOffsetsResponse {
     let isolation_level = if request.isolation_level == 1 {
         IsolationLevel::ReadCommitted
     } else {
@@ -52,7 +52,9 @@ pub async fn handle(conn: &mut Connection, request: ListOffsetsRequest) -> ListO
                     p.error_code = answer.error.code();
                     p.timestamp = answer.timestamp;
                     p.offset = answer.offset;
-                    p.leader_epoch = answer.leader_epoch;
+                    if version >= 4 {
+                        p.leader_epoch = answer.leader_epoch; // a field of v4+
+                    }
                 }
                 _ => p.error_code = ErrorCode::RequestTimedOut.code(),
             }

@@ -27,10 +27,10 @@ pub async fn handle(conn: &mut Connection, request: MetadataRequest, version: i1
     let (reply, answer) = oneshot::channel();
     let command = Command::Metadata { broker: conn.broker, topics, auto_create, reply };
     let view = if conn.cluster.send(command).await { answer.await.ok() } else { None };
-    response(conn, view.unwrap_or(MetadataView { brokers: Vec::new(), topics: Vec::new() }))
+    response(conn, view.unwrap_or(MetadataView { brokers: Vec::new(), topics: Vec::new() }), version)
 }
 
-fn response(conn: &Connection, view: MetadataView) -> MetadataResponse {
+fn response(conn: &Connection, view: MetadataView, version: i16) -> MetadataResponse {
     let mut response = MetadataResponse::default();
     response.brokers = view
         .brokers
@@ -43,7 +43,9 @@ fn response(conn: &Connection, view: MetadataView) -> MetadataResponse {
             broker
         })
         .collect();
-    response.cluster_id = Some(StrBytes::from_static_str(CLUSTER_ID));
+    if version >= 2 {
+        response.cluster_id = Some(StrBytes::from_static_str(CLUSTER_ID));
+    }
     // KRaft brokers name a live broker as the controller: clients cannot reach the quorum itself.
     response.controller_id = BrokerId(view.brokers.first().copied().unwrap_or(-1));
     response.topics = view
@@ -64,7 +66,9 @@ fn response(conn: &Connection, view: MetadataView) -> MetadataResponse {
                         if state.leader.is_some() { 0 } else { ErrorCode::LeaderNotAvailable.code() };
                     p.partition_index = state.tp.partition;
                     p.leader_id = BrokerId(leader);
-                    p.leader_epoch = state.leader_epoch;
+                    if version >= 7 {
+                        p.leader_epoch = state.leader_epoch;
+                    }
                     p.replica_nodes = state.replicas.iter().map(|&b| BrokerId(b)).collect();
                     p.isr_nodes = state.isr.iter().map(|&b| BrokerId(b)).collect();
                     p

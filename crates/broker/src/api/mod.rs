@@ -150,15 +150,17 @@ pub async fn handle(conn: &mut Connection, request: Request) -> Result<Outcome, 
     let body = match request.body {
         RequestKind::ApiVersions(_) => ResponseKind::ApiVersions(versions::response(0)),
         RequestKind::Metadata(body) => ResponseKind::Metadata(metadata::handle(conn, body, version).await),
-        RequestKind::Produce(body) => match produce::handle(conn, body).await {
+        RequestKind::Produce(body) => match produce::handle(conn, body, version).await {
             Some(response) => ResponseKind::Produce(response),
             None => return Ok(Outcome::Silent),
         },
-        RequestKind::Fetch(body) => ResponseKind::Fetch(fetch::handle(conn, body).await),
+        RequestKind::Fetch(body) => ResponseKind::Fetch(fetch::handle(conn, body, version).await),
         RequestKind::InitProducerId(body) => {
             ResponseKind::InitProducerId(init_producer_id::handle(conn, body).await)
         }
-        RequestKind::ListOffsets(body) => ResponseKind::ListOffsets(list_offsets::handle(conn, body).await),
+        RequestKind::ListOffsets(body) => {
+            ResponseKind::ListOffsets(list_offsets::handle(conn, body, version).await)
+        }
         RequestKind::FindCoordinator(body) => {
             ResponseKind::FindCoordinator(groups::find_coordinator(conn, body, version).await)
         }
@@ -173,7 +175,9 @@ pub async fn handle(conn: &mut Connection, request: Request) -> Result<Outcome, 
         RequestKind::OffsetCommit(body) => {
             ResponseKind::OffsetCommit(groups::offset_commit(conn, body).await)
         }
-        RequestKind::OffsetFetch(body) => ResponseKind::OffsetFetch(groups::offset_fetch(conn, body).await),
+        RequestKind::OffsetFetch(body) => {
+            ResponseKind::OffsetFetch(groups::offset_fetch(conn, body, version).await)
+        }
         RequestKind::AddPartitionsToTxn(body) => {
             ResponseKind::AddPartitionsToTxn(transactions::add_partitions(conn, body).await)
         }

@@ -10,7 +10,7 @@ use samsa_core::ErrorCode;
 use super::{Connection, ANSWER_GRACE_MS};
 
 /// Answers a Produce request (`None` for acks=0).
-pub async fn handle(conn: &mut Connection, request: ProduceRequest) -> Option<ProduceResponse> {
+pub async fn handle(conn: &mut Connection, request: ProduceRequest, version: i16) -> Option<ProduceResponse> {
     let acks = match request.acks {
         0 => Some(Acks::None),
         1 => Some(Acks::Leader),
@@ -72,7 +72,9 @@ pub async fn handle(conn: &mut Connection, request: ProduceRequest) -> Option<Pr
                 (_, Some(Message::ProduceResponse(answer))) => {
                     p.error_code = answer.error.code();
                     p.base_offset = answer.base_offset;
-                    p.log_start_offset = answer.log_start_offset;
+                    if version >= 5 {
+                        p.log_start_offset = answer.log_start_offset; // a field of v5+
+                    }
                 }
                 _ => p.error_code = ErrorCode::RequestTimedOut.code(),
             }
