@@ -231,3 +231,82 @@ async fn produce_then_fetch_and_list_offsets_what_was_written() {
     drop(stream);
     api_versions_still_answer(&address).await;
 }
+
+/// Every version the broker advertises for the data-path APIs is answered and decodes (a response
+/// field set at a version that lacks it makes kafka-protocol refuse to encode the whole response).
+#[tokio::test]
+async fn every_advertised_version_of_the_data_path_is_answered() {
+    let (address, _stop) = start().await;
+    let mut stream = TcpStream::connect(&address).await.unwrap();
+    let mut metadata = MetadataRequest::default();
+    let mut topic = MetadataRequestTopic::default();
+    topic.name = Some(TopicName(StrBytes::from_static_str("versions")));
+    metadata.topics = Some(vec![topic]);
+    metadata.allow_auto_topic_creation = true;
+    for _ in 0..100 {
+        let response: MetadataResponse = call(&mut stream, ApiKey::Metadata, 12, &metadata).await;
+        if response.topics[0].partitions.iter().all(|p| p.leader_id.0 >= 0)
+            && !response.topics[0].partitions.is_empty()
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for version in 1..=12 {
+        let mut request = metadata.clone();
+        request.allow_auto_topic_creation = true; // the only value versions before 4 can carry
+        let response: MetadataResponse = call(&mut stream, ApiKey::Metadata, version, &request).await;
+        assert_eq!(response.topics[0].partitions.len(), 2, "Metadata v{version}");
+    }
+    let batch = RecordBatch::from_new_records(
+        vec![NewRecord { key: Some(b"k".to_vec()), value: Some(b"v".to_vec()), ..NewRecord::default() }],
+        Compression::None,
+    )
+    .unwrap()
+    .encode()
+    .unwrap();
+    for version in 3..=9 {
+        let mut produce = ProduceRequest::default();
+        produce.acks = -1;
+        produce.timeout_ms = 5_000;
+        let mut partition = PartitionProduceData::default();
+        partition.records = Some(Bytes::from(batch.clone()));
+        let mut topic = TopicProduceData::default();
+        topic.name = TopicName(StrBytes::from_static_str("versions"));
+        topic.partition_data = vec![partition];
+        produce.topic_data = vec![topic];
+        let response: ProduceResponse = call(&mut stream, ApiKey::Produce, version, &produce).await;
+        let p = &response.responses[0].partition_responses[0];
+        assert_eq!((p.error_code, p.base_offset), (0, i64::from(version - 3)), "Produce v{version}");
+    }
+    for version in 4..=12 {
+        let mut fetch = FetchRequest::default();
+        fetch.replica_id = BrokerId(-1);
+        fetch.max_bytes = 1 << 20;
+        fetch.isolation_level = 1;
+        let mut partition = FetchPartition::default();
+        partition.partition_max_bytes = 1 << 20;
+        partition.current_leader_epoch = -1;
+        partition.log_start_offset = -1;
+        let mut topic = FetchTopic::default();
+        topic.topic = TopicName(StrBytes::from_static_str("versions"));
+        topic.partitions = vec![partition];
+        fetch.topics = vec![topic];
+        let response: FetchResponse = call(&mut stream, ApiKey::Fetch, version, &fetch).await;
+        let p = &response.responses[0].partitions[0];
+        assert_eq!((p.error_code, p.high_watermark), (0, 7), "Fetch v{version}");
+    }
+    for version in 1..=7 {
+        let mut list = ListOffsetsRequest::default();
+        list.replica_id = BrokerId(-1);
+        let mut topic = ListOffsetsTopic::default();
+        topic.name = TopicName(StrBytes::from_static_str("versions"));
+        let mut p = ListOffsetsPartition::default();
+        p.timestamp = -1;
+        p.current_leader_epoch = -1;
+        topic.partitions = vec![p];
+        list.topics = vec![topic];
+        let response: ListOffsetsResponse = call(&mut stream, ApiKey::ListOffsets, version, &list).await;
+        assert_eq!(response.topics[0].partitions[0].offset, 7, "ListOffsets v{version}");
+    }
+}
