@@ -10,6 +10,7 @@ use std::time::Instant;
 use samsa_core::node::{BrokerId, Effect, Node, NodeId};
 use samsa_core::replication::messages::{Message, PartitionState};
 use samsa_core::replication::{Broker, Controller, DurableState};
+use samsa_core::ErrorCode;
 use tokio::sync::{mpsc, oneshot, watch};
 
 use crate::admin::AdminAction;
@@ -43,6 +44,34 @@ pub struct MetadataView {
     pub topics: Vec<TopicView>,
 }
 
+/// A group as DescribeGroups shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupSummary {
+    /// `group.id`.
+    pub group_id: String,
+    /// Kafka's state name (`Stable`, `PreparingRebalance`, …).
+    pub state: String,
+    /// `consumer`, or empty.
+    pub protocol_type: String,
+    /// The assignor chosen.
+    pub protocol: String,
+    /// Members: id, instance id, client, assignment.
+    pub members: Vec<(String, Option<String>, String, Vec<u8>)>,
+}
+
+/// A topic CreateTopics asks for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewTopic {
+    /// Its name.
+    pub name: String,
+    /// Partitions (-1: `num.partitions`).
+    pub partitions: i32,
+    /// Replication factor (-1: `default.replication.factor`).
+    pub replication_factor: i16,
+    /// Topic configs by Kafka's name.
+    pub configs: Vec<(String, String)>,
+}
+
 /// What connections ask of the actor.
 pub enum Command {
     /// A new connection takes client id `client`; messages to it go to `tx`.
@@ -57,6 +86,14 @@ pub enum Command {
         topics: Option<Vec<String>>,
         auto_create: bool,
         reply: oneshot::Sender<MetadataView>,
+    },
+    /// The groups broker `broker` coordinates.
+    Groups { broker: BrokerId, reply: oneshot::Sender<Vec<GroupSummary>> },
+    /// CreateTopics: each topic's outcome (`validate_only`: checked, not created).
+    CreateTopics {
+        topics: Vec<NewTopic>,
+        validate_only: bool,
+        reply: oneshot::Sender<Vec<(String, ErrorCode, String)>>,
     },
     /// An admin action; the answer is a line of text or why it was refused.
     Admin { action: AdminAction, reply: oneshot::Sender<Result<String, String>> },
@@ -191,6 +228,13 @@ impl Cluster {
                 let view = self.metadata(broker, topics, auto_create);
                 let _ = reply.send(view);
             }
+            Command::Groups { broker, reply } => {
+                let _ = reply.send(self.groups(broker));
+            }
+            Command::CreateTopics { topics, validate_only, reply } => {
+                let results = topics.into_iter().map(|t| self.create_topic(t, validate_only)).collect();
+                let _ = reply.send(results);
+            }
             Command::Admin { action, reply } => {
                 let answer = self.admin(now_ms, action);
                 let _ = reply.send(answer);
@@ -269,6 +313,91 @@ impl Cluster {
             if let Some(tx) = self.changes.get(&id) {
                 tx.send_modify(|n| *n = n.wrapping_add(1));
             }
+        }
+    }
+
+    fn groups(&self, broker: BrokerId) -> Vec<GroupSummary> {
+        let Some(broker) = self.brokers.get(&broker) else { return Vec::new() };
+        broker
+            .group_coordinator()
+            .groups()
+            .map(|g| GroupSummary {
+                group_id: g.group_id.clone(),
+                state: g.state.name().to_owned(),
+                protocol_type: g.protocol_type.clone().unwrap_or_default(),
+                protocol: g.protocol.clone().unwrap_or_default(),
+                members: g
+                    .members
+                    .values()
+                    .map(|m| {
+                        (
+                            m.member_id.clone(),
+                            m.group_instance_id.clone(),
+                            m.client.to_string(),
+                            m.assignment.clone(),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// One topic of CreateTopics: its configs are checked by samsa-core's parsers, then the controller
+    /// creates it (unless `validate_only`).
+    fn create_topic(&mut self, topic: NewTopic, validate_only: bool) -> (String, ErrorCode, String) {
+        let brokers: Vec<BrokerId> = self.up.keys().copied().collect();
+        let partitions = if topic.partitions < 0 { self.config.num_partitions } else { topic.partitions };
+        let replication = if topic.replication_factor < 0 {
+            self.config.default_replication_factor
+        } else {
+            usize::try_from(topic.replication_factor).unwrap_or(0)
+        };
+        let mut config = self.config.topic_defaults.clone();
+        for (name, value) in &topic.configs {
+            let result = match name.as_str() {
+                "min.insync.replicas" => samsa_core::config::parse_int_at_least(name, value, 1)
+                    .map(|n| config.min_insync_replicas = n),
+                "unclean.leader.election.enable" => samsa_core::config::parse_bool(name, value)
+                    .map(|b| config.unclean_leader_election_enable = b),
+                _ => config.log.set(name, value),
+            };
+            if let Err(e) = result {
+                return (topic.name, ErrorCode::InvalidConfig, e.to_string());
+            }
+        }
+        if partitions < 1 {
+            return (
+                topic.name,
+                ErrorCode::InvalidPartitions,
+                format!("Number of partitions must be larger than 0, got {partitions}"),
+            );
+        }
+        if replication < 1 || replication > brokers.len() {
+            let message = format!(
+                "Replication factor: {replication} larger than available brokers: {}.",
+                brokers.len()
+            );
+            return (topic.name, ErrorCode::InvalidReplicationFactor, message);
+        }
+        if self.controller.partitions().any(|p| p.tp.topic == topic.name) {
+            return (
+                topic.name.clone(),
+                ErrorCode::TopicAlreadyExists,
+                format!("Topic '{}' already exists.", topic.name),
+            );
+        }
+        if validate_only {
+            return match samsa_core::topic::validate_topic_name(&topic.name) {
+                Ok(()) => (topic.name, ErrorCode::None, String::new()),
+                Err(e) => (topic.name, e.error_code(), e.to_string()),
+            };
+        }
+        match self.controller.create_topic(&topic.name, partitions, replication, config, &brokers) {
+            Ok(()) => {
+                tracing::info!(topic = %topic.name, partitions, replication, "created");
+                (topic.name, ErrorCode::None, String::new())
+            }
+            Err(error) => (topic.name, error, error.description().to_owned()),
         }
     }
 

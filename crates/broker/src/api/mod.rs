@@ -10,7 +10,9 @@
 //! - [`init_producer_id`] — InitProducerId for idempotent producers.
 //! - [`groups`] — FindCoordinator and the consumer-group APIs.
 //! - [`transactions`] — AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit.
+//! - [`cluster_apis`] — CreateTopics, DescribeCluster, ListGroups, DescribeGroups, OffsetForLeaderEpoch.
 
+pub mod cluster_apis;
 pub mod fetch;
 pub mod groups;
 pub mod init_producer_id;
@@ -132,6 +134,7 @@ fn correlation_of(message: &Message) -> Option<u64> {
         Message::AddOffsetsToTxnResponse(r) => Some(r.correlation_id),
         Message::EndTxnResponse(r) => Some(r.correlation_id),
         Message::TxnOffsetCommitResponse(r) => Some(r.correlation_id),
+        Message::OffsetsForLeaderEpochResponse { correlation_id, .. } => Some(*correlation_id),
         _ => None,
     }
 }
@@ -187,6 +190,21 @@ pub async fn handle(conn: &mut Connection, request: Request) -> Result<Outcome, 
         RequestKind::EndTxn(body) => ResponseKind::EndTxn(transactions::end_txn(conn, body).await),
         RequestKind::TxnOffsetCommit(body) => {
             ResponseKind::TxnOffsetCommit(transactions::txn_offset_commit(conn, body).await)
+        }
+        RequestKind::CreateTopics(body) => {
+            ResponseKind::CreateTopics(cluster_apis::create_topics(conn, body, version).await)
+        }
+        RequestKind::DescribeCluster(body) => {
+            ResponseKind::DescribeCluster(cluster_apis::describe_cluster(conn, body).await)
+        }
+        RequestKind::ListGroups(body) => {
+            ResponseKind::ListGroups(cluster_apis::list_groups(conn, body, version).await)
+        }
+        RequestKind::DescribeGroups(body) => {
+            ResponseKind::DescribeGroups(cluster_apis::describe_groups(conn, body).await)
+        }
+        RequestKind::OffsetForLeaderEpoch(body) => {
+            ResponseKind::OffsetForLeaderEpoch(cluster_apis::offset_for_leader_epoch(conn, body).await)
         }
         _ => return Err(format!("no handler for {:?}", request.api_key)),
     };
