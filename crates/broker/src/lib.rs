@@ -12,9 +12,11 @@
 //! - [`frame`] — Kafka's size-prefixed frames, decoded and encoded with kafka-protocol's schemas.
 //! - [`api`] — one module per Kafka API, wire types to samsa-core requests and back.
 //! - [`server`] — listeners, connections, limits.
+//! - [`alloc_guard`] — keeps a request's bogus array count from aborting the process.
 //! - [`admin`] — the admin control: crash/restart brokers, cut/heal links, controller failover.
 
 pub mod admin;
+pub mod alloc_guard;
 pub mod api;
 pub mod cluster;
 pub mod compression;

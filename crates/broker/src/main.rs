@@ -6,6 +6,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use samsa_broker::config::{ServerConfig, MAX_BROKERS};
 
+/// A bogus array count in a request must not abort the process (see `alloc_guard`).
+#[global_allocator]
+static ALLOCATOR: samsa_broker::alloc_guard::GuardedAllocator = samsa_broker::alloc_guard::GuardedAllocator;
+
 /// A Kafka-compatible cluster in one process: `--brokers N` brokers and a controller running
 /// samsa-core, broker n listening on PORT+n-1. Real Kafka clients connect to any of them.
 #[derive(Parser, Debug)]
