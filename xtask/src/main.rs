@@ -10,6 +10,7 @@
 //! Map: [`tools`] installs pinned tools idempotently, [`stages`] runs the test stages and counts results,
 //! [`serve`] is a tiny static file server (correct MIME types for wasm), [`cmd`] runs processes.
 
+mod broker;
 mod cmd;
 mod serve;
 mod stages;

@@ -22,6 +22,7 @@ const STAGES: &[(&str, &str)] = &[
     ("wasm", "samsa-core's and samsa-sim's tests compiled to wasm32 and run in headless Chromium"),
     ("trunk", "release build of the playground with Trunk (offline, pinned wasm-bindgen and wasm-opt)"),
     ("e2e", "Playwright driving Debian's Chromium against the built playground"),
+    ("broker", "samsa-broker with real clients: kafka-python, librdkafka (confluent-kafka, kcat), kafkajs"),
 ];
 
 /// Prints the stage names and what each one does.
@@ -89,6 +90,13 @@ fn run_stage(root: &Path, name: &str) -> StageResult {
         "wasm" => wasm_tests(root),
         "trunk" => single(trunk_build(root)),
         "e2e" => e2e(root),
+        "broker" => match crate::broker::stage(root) {
+            Ok((passed, 0)) if passed > 0 => Ok(Tally { passed, failed: 0 }),
+            Ok((passed, failed)) => {
+                Err((Tally { passed, failed: failed.max(1) }, "broker client checks failed".into()))
+            }
+            Err(e) => Err((Tally { passed: 0, failed: 1 }, e)),
+        },
         _ => Err((Tally::default(), format!("no stage named {name}"))),
     }
 }

@@ -32,7 +32,41 @@ pub fn ensure_test_tools(root: &Path) -> Result<(), String> {
     ensure_rust_targets(&["thumbv7em-none-eabihf"])?;
     ensure_chromium()?;
     ensure_npm(root, "tests/e2e")?;
+    ensure_broker_clients(root)?;
     Ok(())
+}
+
+/// The broker stage's real clients: a Python venv with `tests/broker/requirements.txt` (kafka-python,
+/// confluent-kafka with its bundled librdkafka, and the codecs), kafkajs from npm, kcat from Debian.
+fn ensure_broker_clients(root: &Path) -> Result<(), String> {
+    let venv = root.join("target/broker-venv");
+    let requirements = root.join("tests/broker/requirements.txt");
+    let marker = venv.join("installed-requirements.txt");
+    let wanted = std::fs::read_to_string(&requirements)
+        .map_err(|e| format!("cannot read {}: {e}", requirements.display()))?;
+    if std::fs::read_to_string(&marker).ok().as_deref() == Some(wanted.as_str()) {
+        println!("  broker client packages (target/broker-venv): installed");
+    } else {
+        if !venv.join("bin/python").exists() {
+            println!("  creating the Python venv target/broker-venv");
+            run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+        }
+        println!("  installing the broker's client packages (PyPI)");
+        run(Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(&requirements))?;
+        std::fs::write(&marker, wanted).map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
+    }
+    ensure_npm(root, "tests/broker")?;
+    if Path::new("/usr/bin/kcat").exists() {
+        println!("  kcat: installed");
+        return Ok(());
+    }
+    println!("  installing Debian's kcat");
+    run(Command::new("apt-get").arg("update").arg("-q"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-q", "--no-install-recommends", "kcat"])
+        .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 fn ensure_rust_targets(targets: &[&str]) -> Result<(), String> {
