@@ -16,7 +16,7 @@ import uuid
 from confluent_kafka import Consumer as CkConsumer
 from confluent_kafka import Producer as CkProducer
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewPartitions, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 ARGS = None
@@ -253,6 +253,28 @@ def create_topics_refuses_a_duplicate_and_lists_groups():
     except TopicAlreadyExistsError:
         pass
     a.close()
+
+
+@check
+def create_partitions_grows_a_topic_and_describe_configs_reads_it():
+    name = topic("grow")
+    a = KafkaAdminClient(bootstrap_servers=ARGS.bootstrap)
+    a.create_topics([NewTopic(name, 2, min(2, ARGS.brokers), topic_configs={"retention.ms": "123456"})])
+    a.create_partitions({name: NewPartitions(4)})
+    try:
+        a.create_partitions({name: NewPartitions(3)})
+        raise AssertionError("a topic shrank")
+    except KafkaError as e:
+        assert "InvalidPartitions" in type(e).__name__, type(e).__name__
+    configs = a.describe_configs([ConfigResource(ConfigResourceType.TOPIC, name, ["retention.ms"])])
+    a.close()
+    assert configs["topic"][name]["retention.ms"]["value"] == "123456", configs
+    p = producer()
+    deadline = time.time() + 20
+    while time.time() < deadline and len(p.partitions_for(name)) < 4:
+        time.sleep(0.5)
+    assert p.send(name, partition=3, value=b"x").get(timeout=20).offset == 0
+    p.close()
 
 
 @check

@@ -95,6 +95,18 @@ pub enum Command {
         validate_only: bool,
         reply: oneshot::Sender<Vec<(String, ErrorCode, String)>>,
     },
+    /// CreatePartitions: grow `topic` to `count` partitions (`validate_only`: checked, not done).
+    CreatePartitions {
+        topic: String,
+        count: i32,
+        validate_only: bool,
+        reply: oneshot::Sender<(ErrorCode, String)>,
+    },
+    /// The configs of `topic`, as a running replica of it holds them.
+    TopicConfig {
+        topic: String,
+        reply: oneshot::Sender<Option<samsa_core::replication::config::TopicConfig>>,
+    },
     /// An admin action; the answer is a line of text or why it was refused.
     Admin { action: AdminAction, reply: oneshot::Sender<Result<String, String>> },
 }
@@ -234,6 +246,29 @@ impl Cluster {
             Command::CreateTopics { topics, validate_only, reply } => {
                 let results = topics.into_iter().map(|t| self.create_topic(t, validate_only)).collect();
                 let _ = reply.send(results);
+            }
+            Command::CreatePartitions { topic, count, validate_only, reply } => {
+                let _ = reply.send(self.create_partitions(&topic, count, validate_only));
+            }
+            Command::TopicConfig { topic, reply } => {
+                let config = self
+                    .brokers
+                    .values()
+                    .flat_map(|b| b.partitions())
+                    .find(|p| p.tp().topic == topic)
+                    .map(|p| p.config().clone())
+                    // Just created: no replica yet, but the controller's metadata log has it.
+                    .or_else(|| {
+                        self.controller.metadata_log().iter().rev().find_map(|change| match change {
+                            samsa_core::replication::messages::MetadataChange::Topic { name, config }
+                                if *name == topic =>
+                            {
+                                Some(config.clone())
+                            }
+                            _ => None,
+                        })
+                    });
+                let _ = reply.send(config);
             }
             Command::Admin { action, reply } => {
                 let answer = self.admin(now_ms, action);
@@ -398,6 +433,31 @@ impl Cluster {
                 (topic.name, ErrorCode::None, String::new())
             }
             Err(error) => (topic.name, error, error.description().to_owned()),
+        }
+    }
+
+    fn create_partitions(&mut self, topic: &str, count: i32, validate_only: bool) -> (ErrorCode, String) {
+        let brokers: Vec<BrokerId> = self.up.keys().copied().collect();
+        let current = self.controller.partitions().filter(|p| p.tp.topic == topic).count();
+        if validate_only {
+            return match current {
+                0 => (ErrorCode::UnknownTopicOrPartition, format!("Topic '{topic}' does not exist.")),
+                n if usize::try_from(count).unwrap_or(0) <= n => {
+                    (ErrorCode::InvalidPartitions, format!("Topic currently has {n} partitions, which is higher than or equal to the requested {count}."))
+                }
+                _ => (ErrorCode::None, String::new()),
+            };
+        }
+        match self.controller.create_partitions(topic, count, &brokers) {
+            Ok(()) => {
+                tracing::info!(topic, from = current, to = count, "partitions added");
+                (ErrorCode::None, String::new())
+            }
+            Err(ErrorCode::InvalidPartitions) => (
+                ErrorCode::InvalidPartitions,
+                format!("Topic currently has {current} partitions, which is higher than or equal to the requested {count}."),
+            ),
+            Err(error) => (error, error.description().to_owned()),
         }
     }
 

@@ -1,7 +1,8 @@
-//! The admin-client APIs: CreateTopics, DescribeCluster, ListGroups, DescribeGroups, and the client's
+//! The admin-client APIs: CreateTopics, CreatePartitions, DescribeCluster, ListGroups, DescribeGroups, and the client's
 //! OffsetForLeaderEpoch (KIP-320: a consumer checks its position against the leader's epochs after a
 //! leader change and detects truncation).
 
+use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult;
 use kafka_protocol::messages::create_topics_response::CreatableTopicResult;
 use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
 use kafka_protocol::messages::describe_groups_response::{DescribedGroup, DescribedGroupMember};
@@ -10,9 +11,10 @@ use kafka_protocol::messages::offset_for_leader_epoch_response::{
     EpochEndOffset, OffsetForLeaderTopicResult,
 };
 use kafka_protocol::messages::{
-    BrokerId, CreateTopicsRequest, CreateTopicsResponse, DescribeClusterRequest, DescribeClusterResponse,
-    DescribeGroupsRequest, DescribeGroupsResponse, GroupId, ListGroupsRequest, ListGroupsResponse,
-    OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, TopicName,
+    BrokerId, CreatePartitionsRequest, CreatePartitionsResponse, CreateTopicsRequest, CreateTopicsResponse,
+    DescribeClusterRequest, DescribeClusterResponse, DescribeGroupsRequest, DescribeGroupsResponse, GroupId,
+    ListGroupsRequest, ListGroupsResponse, OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse,
+    TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
 use samsa_core::replication::messages::{Message, TopicPartition};
@@ -71,6 +73,38 @@ pub async fn create_topics(
             out.replication_factor = topic.replication_factor;
         }
         response.topics.push(out);
+    }
+    response
+}
+
+/// CreatePartitions: grows topics (samsa-core's controller assigns the new partitions' replicas; a
+/// manual `assignments` list is refused with `INVALID_REQUEST`).
+pub async fn create_partitions(
+    conn: &mut Connection,
+    request: CreatePartitionsRequest,
+) -> CreatePartitionsResponse {
+    let mut response = CreatePartitionsResponse::default();
+    for topic in &request.topics {
+        let mut result = CreatePartitionsTopicResult::default();
+        result.name = topic.name.clone();
+        let (error, message) = if topic.assignments.is_some() {
+            (ErrorCode::InvalidRequest, "manual replica assignments are not supported".to_owned())
+        } else {
+            let (reply, answer) = oneshot::channel();
+            let command = Command::CreatePartitions {
+                topic: topic.name.0.to_string(),
+                count: topic.count,
+                validate_only: request.validate_only,
+                reply,
+            };
+            let outcome = if conn.cluster.send(command).await { answer.await.ok() } else { None };
+            outcome.unwrap_or((ErrorCode::RequestTimedOut, String::new()))
+        };
+        result.error_code = error.code();
+        if !message.is_empty() {
+            result.error_message = Some(StrBytes::from_string(message));
+        }
+        response.results.push(result);
     }
     response
 }

@@ -10,9 +10,12 @@
 //! - [`init_producer_id`] — InitProducerId for idempotent producers.
 //! - [`groups`] — FindCoordinator and the consumer-group APIs.
 //! - [`transactions`] — AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit.
-//! - [`cluster_apis`] — CreateTopics, DescribeCluster, ListGroups, DescribeGroups, OffsetForLeaderEpoch.
+//! - [`cluster_apis`] — CreateTopics, CreatePartitions, DescribeCluster, ListGroups, DescribeGroups,
+//!   OffsetForLeaderEpoch.
+//! - [`describe_configs`] — DescribeConfigs for topics and brokers.
 
 pub mod cluster_apis;
+pub mod describe_configs;
 pub mod fetch;
 pub mod groups;
 pub mod init_producer_id;
@@ -193,6 +196,12 @@ pub async fn handle(conn: &mut Connection, request: Request) -> Result<Outcome, 
         }
         RequestKind::CreateTopics(body) => {
             ResponseKind::CreateTopics(cluster_apis::create_topics(conn, body, version).await)
+        }
+        RequestKind::CreatePartitions(body) => {
+            ResponseKind::CreatePartitions(cluster_apis::create_partitions(conn, body).await)
+        }
+        RequestKind::DescribeConfigs(body) => {
+            ResponseKind::DescribeConfigs(describe_configs::handle(conn, body).await)
         }
         RequestKind::DescribeCluster(body) => {
             ResponseKind::DescribeCluster(cluster_apis::describe_cluster(conn, body).await)

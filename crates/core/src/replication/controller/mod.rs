@@ -198,6 +198,52 @@ impl Controller {
         Ok(())
     }
 
+    /// CreatePartitions: grows topic `name` to `total` partitions (Kafka never shrinks a topic). The new
+    /// partitions get the replication factor of the existing ones, assigned by the same round robin as
+    /// at creation continued past the old count, and start like a new topic's (leader: the first
+    /// unfenced replica, epoch 0). Refused with `UNKNOWN_TOPIC_OR_PARTITION`, `INVALID_PARTITIONS`
+    /// (not more than today) or `INVALID_REPLICATION_FACTOR` (fewer brokers than the topic's replicas).
+    pub fn create_partitions(
+        &mut self,
+        name: &str,
+        total: i32,
+        brokers: &[BrokerId],
+    ) -> Result<(), ErrorCode> {
+        let existing: Vec<&PartitionState> =
+            self.partitions.values().filter(|p| p.tp.topic == name).collect();
+        let Some(first) = existing.iter().find(|p| p.tp.partition == 0) else {
+            return Err(ErrorCode::UnknownTopicOrPartition);
+        };
+        let replication_factor = first.replicas.len();
+        let current = i32::try_from(existing.len()).unwrap_or(i32::MAX);
+        if total <= current {
+            return Err(ErrorCode::InvalidPartitions);
+        }
+        let mut brokers = brokers.to_vec();
+        brokers.sort_unstable();
+        brokers.dedup();
+        if replication_factor < 1 || replication_factor > brokers.len() {
+            return Err(ErrorCode::InvalidReplicationFactor);
+        }
+        let assignments = election::assign_replicas(&brokers, total, replication_factor);
+        for (partition, replicas) in assignments.into_iter().enumerate().skip(current as usize) {
+            let isr: Vec<BrokerId> = replicas.iter().copied().filter(|&b| !self.is_fenced(b)).collect();
+            let tp = TopicPartition { topic: name.to_string(), partition: partition as i32 };
+            let leader = isr.first().copied();
+            let state =
+                PartitionState { tp: tp.clone(), replicas, isr, leader, leader_epoch: 0, partition_epoch: 0 };
+            self.event(ReplicationEvent::LeaderElected {
+                tp: tp.clone(),
+                leader,
+                leader_epoch: 0,
+                unclean: false,
+            });
+            self.metadata_log.push(MetadataChange::Partition(state.clone()));
+            self.partitions.insert(tp, state);
+        }
+        Ok(())
+    }
+
     fn event(&mut self, event: ReplicationEvent) {
         self.effects.push(Effect::Event(event));
     }
