@@ -278,6 +278,25 @@ def create_partitions_grows_a_topic_and_describe_configs_reads_it():
 
 
 @check
+def delete_topics_removes_a_topic_once():
+    name = topic("delete")
+    a = KafkaAdminClient(bootstrap_servers=ARGS.bootstrap)
+    a.create_topics([NewTopic(name, 2, min(2, ARGS.brokers))])
+    produce_keyed(name, 5, acks="all")
+    a.delete_topics([name])
+    deadline = time.time() + 20
+    while time.time() < deadline and name in a.list_topics():
+        time.sleep(0.5)
+    assert name not in a.list_topics(), "still listed"
+    try:
+        a.delete_topics([name])
+        raise AssertionError("deleted twice")
+    except KafkaError as e:
+        assert "UnknownTopicOrPartition" in type(e).__name__, type(e).__name__
+    a.close()
+
+
+@check
 def librdkafka_idempotent_producer_and_group_consumer():
     name, group = topic("rdkafka"), topic("rdgroup")
     delivered = []

@@ -95,6 +95,8 @@ pub enum Command {
         validate_only: bool,
         reply: oneshot::Sender<Vec<(String, ErrorCode, String)>>,
     },
+    /// DeleteTopics: each topic's outcome.
+    DeleteTopics { topics: Vec<String>, reply: oneshot::Sender<Vec<(String, ErrorCode)>> },
     /// CreatePartitions: grow `topic` to `count` partitions (`validate_only`: checked, not done).
     CreatePartitions {
         topic: String,
@@ -245,6 +247,19 @@ impl Cluster {
             }
             Command::CreateTopics { topics, validate_only, reply } => {
                 let results = topics.into_iter().map(|t| self.create_topic(t, validate_only)).collect();
+                let _ = reply.send(results);
+            }
+            Command::DeleteTopics { topics, reply } => {
+                let results = topics
+                    .into_iter()
+                    .map(|name| {
+                        let result = self.controller.delete_topic(&name);
+                        if result.is_ok() {
+                            tracing::info!(topic = %name, "deleted");
+                        }
+                        (name, result.err().unwrap_or(ErrorCode::None))
+                    })
+                    .collect();
                 let _ = reply.send(results);
             }
             Command::CreatePartitions { topic, count, validate_only, reply } => {

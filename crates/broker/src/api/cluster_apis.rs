@@ -1,9 +1,10 @@
-//! The admin-client APIs: CreateTopics, CreatePartitions, DescribeCluster, ListGroups, DescribeGroups, and the client's
+//! The admin-client APIs: CreateTopics, DeleteTopics, CreatePartitions, DescribeCluster, ListGroups, DescribeGroups, and the client's
 //! OffsetForLeaderEpoch (KIP-320: a consumer checks its position against the leader's epochs after a
 //! leader change and detects truncation).
 
 use kafka_protocol::messages::create_partitions_response::CreatePartitionsTopicResult;
 use kafka_protocol::messages::create_topics_response::CreatableTopicResult;
+use kafka_protocol::messages::delete_topics_response::DeletableTopicResult;
 use kafka_protocol::messages::describe_cluster_response::DescribeClusterBroker;
 use kafka_protocol::messages::describe_groups_response::{DescribedGroup, DescribedGroupMember};
 use kafka_protocol::messages::list_groups_response::ListedGroup;
@@ -12,9 +13,9 @@ use kafka_protocol::messages::offset_for_leader_epoch_response::{
 };
 use kafka_protocol::messages::{
     BrokerId, CreatePartitionsRequest, CreatePartitionsResponse, CreateTopicsRequest, CreateTopicsResponse,
-    DescribeClusterRequest, DescribeClusterResponse, DescribeGroupsRequest, DescribeGroupsResponse, GroupId,
-    ListGroupsRequest, ListGroupsResponse, OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse,
-    TopicName,
+    DeleteTopicsRequest, DeleteTopicsResponse, DescribeClusterRequest, DescribeClusterResponse,
+    DescribeGroupsRequest, DescribeGroupsResponse, GroupId, ListGroupsRequest, ListGroupsResponse,
+    OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, TopicName,
 };
 use kafka_protocol::protocol::StrBytes;
 use samsa_core::replication::messages::{Message, TopicPartition};
@@ -105,6 +106,40 @@ pub async fn create_partitions(
             result.error_message = Some(StrBytes::from_string(message));
         }
         response.results.push(result);
+    }
+    response
+}
+
+/// DeleteTopics (v1–v5 name topics; v6 may name them by id, which samsa does not model: refused).
+pub async fn delete_topics(
+    conn: &mut Connection,
+    request: DeleteTopicsRequest,
+    version: i16,
+) -> DeleteTopicsResponse {
+    let names: Vec<Option<String>> = if version >= 6 {
+        request.topics.iter().map(|t| t.name.as_ref().map(|n| n.0.to_string())).collect()
+    } else {
+        request.topic_names.iter().map(|n| Some(n.0.to_string())).collect()
+    };
+    let (reply, answer) = oneshot::channel();
+    let command = Command::DeleteTopics { topics: names.iter().flatten().cloned().collect(), reply };
+    let results =
+        if conn.cluster.send(command).await { answer.await.unwrap_or_default() } else { Vec::new() };
+    let mut response = DeleteTopicsResponse::default();
+    for name in names {
+        let mut out = DeletableTopicResult::default();
+        let error = match &name {
+            Some(name) => {
+                results.iter().find(|(n, _)| n == name).map_or(ErrorCode::RequestTimedOut, |(_, e)| *e)
+            }
+            None => ErrorCode::UnknownTopicId,
+        };
+        out.name = name.map(|n| TopicName(StrBytes::from_string(n)));
+        out.error_code = error.code();
+        if version >= 5 && error != ErrorCode::None {
+            out.error_message = Some(StrBytes::from_static_str(error.description()));
+        }
+        response.responses.push(out);
     }
     response
 }

@@ -10,7 +10,7 @@
 //! - [`init_producer_id`] — InitProducerId for idempotent producers.
 //! - [`groups`] — FindCoordinator and the consumer-group APIs.
 //! - [`transactions`] — AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit.
-//! - [`cluster_apis`] — CreateTopics, CreatePartitions, DescribeCluster, ListGroups, DescribeGroups,
+//! - [`cluster_apis`] — CreateTopics, DeleteTopics, CreatePartitions, DescribeCluster, ListGroups, DescribeGroups,
 //!   OffsetForLeaderEpoch.
 //! - [`describe_configs`] — DescribeConfigs for topics and brokers.
 
@@ -196,6 +196,9 @@ pub async fn handle(conn: &mut Connection, request: Request) -> Result<Outcome, 
         }
         RequestKind::CreateTopics(body) => {
             ResponseKind::CreateTopics(cluster_apis::create_topics(conn, body, version).await)
+        }
+        RequestKind::DeleteTopics(body) => {
+            ResponseKind::DeleteTopics(cluster_apis::delete_topics(conn, body, version).await)
         }
         RequestKind::CreatePartitions(body) => {
             ResponseKind::CreatePartitions(cluster_apis::create_partitions(conn, body).await)

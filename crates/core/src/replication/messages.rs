@@ -72,6 +72,11 @@ pub enum MetadataChange {
     },
     /// A partition's replicas, ISR, leader or epochs changed.
     Partition(PartitionState),
+    /// A topic was deleted (DeleteTopics): brokers drop its replicas and forget its metadata.
+    TopicDeleted {
+        /// Topic name.
+        name: String,
+    },
 }
 
 /// Produce: one batch for one partition.

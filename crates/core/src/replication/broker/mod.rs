@@ -326,6 +326,8 @@ impl Broker {
         let skip = usize::try_from(self.metadata_offset - start_offset).unwrap_or(usize::MAX);
         let mut topics = BTreeMap::new();
         let mut states = BTreeMap::new();
+        // Deleted topics go first: a topic deleted and created again in the same batch starts afresh.
+        let mut deleted = Vec::new();
         for change in changes.into_iter().skip(skip) {
             match change {
                 MetadataChange::Topic { name, config } => {
@@ -334,9 +336,26 @@ impl Broker {
                 MetadataChange::Partition(state) => {
                     states.insert(state.tp.clone(), state);
                 }
+                MetadataChange::TopicDeleted { name } => {
+                    topics.remove(&name);
+                    states.retain(|tp: &TopicPartition, _| tp.topic != name);
+                    deleted.push(name);
+                }
             }
         }
         self.metadata_offset = metadata_offset;
+        for name in deleted {
+            self.topics.remove(&name);
+            self.metadata.retain(|tp, _| tp.topic != name);
+            let failing = &mut self.failing_replicas;
+            self.partitions.retain(|tp, p| {
+                let keep = tp.topic != name;
+                if !keep {
+                    *failing = failing.saturating_sub(usize::from(p.cached_invariants().is_err()));
+                }
+                keep
+            });
+        }
         for (name, config) in topics {
             for partition in self.partitions.values_mut().filter(|p| p.tp().topic == name) {
                 partition.set_config(config.clone());

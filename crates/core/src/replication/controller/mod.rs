@@ -198,6 +198,21 @@ impl Controller {
         Ok(())
     }
 
+    /// DeleteTopics: removes topic `name` and its partitions; brokers drop the replicas when the
+    /// deletion reaches them through the metadata log. The internal topics (`__consumer_offsets`,
+    /// `__transaction_state`) cannot be deleted (`INVALID_REQUEST`, as Kafka refuses them).
+    pub fn delete_topic(&mut self, name: &str) -> Result<(), ErrorCode> {
+        if name.starts_with("__") {
+            return Err(ErrorCode::InvalidRequest);
+        }
+        if self.topics.remove(name).is_none() {
+            return Err(ErrorCode::UnknownTopicOrPartition);
+        }
+        self.partitions.retain(|tp, _| tp.topic != name);
+        self.metadata_log.push(MetadataChange::TopicDeleted { name: name.to_string() });
+        Ok(())
+    }
+
     /// CreatePartitions: grows topic `name` to `total` partitions (Kafka never shrinks a topic). The new
     /// partitions get the replication factor of the existing ones, assigned by the same round robin as
     /// at creation continued past the old count, and start like a new topic's (leader: the first
