@@ -114,6 +114,12 @@ def acks_all_keyed_records_come_back_in_order():
 def acks_0_and_1_deliver():
     for acks in (0, 1):
         name = topic(f"acks{acks}")
+        # acks=0 hears of no error: write only once every leader has taken office (a real application
+        # on a brand-new topic would lose the first records to NOT_LEADER_OR_FOLLOWER, as on Kafka).
+        a = KafkaAdminClient(bootstrap_servers=ARGS.bootstrap)
+        a.create_topics([NewTopic(name, 3, min(3, ARGS.brokers))])
+        a.close()
+        time.sleep(3)
         produce_keyed(name, 50, acks=acks)
         assert len(read_all(name, 50)) == 50, f"acks={acks}"
 
@@ -229,10 +235,9 @@ def a_new_transactional_producer_fences_the_old_one():
         old.begin_transaction()
         old.send(name, value=b"zombie").get(timeout=20)
         old.commit_transaction()
-    except KafkaError as e:
-        fenced = "Fenced" in type(e).__name__ or "FENCED" in str(e) or "EPOCH" in str(e).upper()
-    except Exception as e:
-        fenced = "Fenced" in type(e).__name__ or "fenced" in str(e).lower()
+    except Exception as e:  # ProducerFencedError, or a KafkaError naming it (kafka-python 2.x)
+        text = f"{type(e).__name__} {e}".lower()
+        fenced = "fenced" in text or "invalid_producer_epoch" in text or "invalidproducerepoch" in text
     new.close()
     try:
         old.close(timeout=1)

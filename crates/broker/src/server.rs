@@ -190,6 +190,8 @@ async fn answer(conn: &mut Connection, frame: bytes::Bytes) -> Result<Option<byt
     let request = decode_request(frame).map_err(|e| e.to_string())?;
     let correlation_id = request.header.correlation_id;
     let version = request.header.request_api_version;
+    let client_id = request.header.client_id.as_deref().unwrap_or("");
+    tracing::debug!(client_id, api = ?api_key, version, "request");
     match api::handle(conn, request).await? {
         Outcome::Respond(body) => encode_response(api_key, version, correlation_id, &body).map(Some),
         Outcome::Silent => Ok(None),

@@ -147,7 +147,7 @@ pub async fn delete_topics(
 /// DescribeCluster (KIP-700).
 pub async fn describe_cluster(
     conn: &mut Connection,
-    _request: DescribeClusterRequest,
+    request: DescribeClusterRequest,
 ) -> DescribeClusterResponse {
     let (reply, answer) = oneshot::channel();
     let command =
@@ -156,6 +156,9 @@ pub async fn describe_cluster(
     let view = view.unwrap_or(MetadataView { brokers: Vec::new(), topics: Vec::new() });
     let mut response = DescribeClusterResponse::default();
     response.cluster_id = StrBytes::from_static_str(super::metadata::CLUSTER_ID);
+    if request.include_cluster_authorized_operations {
+        response.cluster_authorized_operations = super::metadata::CLUSTER_OPERATIONS;
+    }
     response.controller_id = BrokerId(view.brokers.first().copied().unwrap_or(-1));
     response.brokers = view
         .brokers

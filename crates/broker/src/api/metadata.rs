@@ -14,6 +14,15 @@ use tokio::sync::oneshot;
 use super::Connection;
 use crate::cluster::{Command, MetadataView};
 
+/// Operations a client may do on the cluster with no authorizer (Kafka's `AclOperation` codes as bits:
+/// CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE), reported
+/// when a request asks for them (KIP-430); otherwise Kafka's "not requested" value, `i32::MIN`.
+pub const CLUSTER_OPERATIONS: i32 =
+    (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
+/// The same for a topic: READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS.
+pub const TOPIC_OPERATIONS: i32 =
+    (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
+
 /// The cluster id every Metadata response carries.
 pub const CLUSTER_ID: &str = "samsa-cluster";
 
@@ -24,10 +33,22 @@ pub async fn handle(conn: &mut Connection, request: MetadataRequest, version: i1
         .map(|topics| topics.into_iter().filter_map(|t| t.name.map(|n| n.0.to_string())).collect::<Vec<_>>());
     // v0–v3 had no flag: a named topic was always auto-created.
     let auto_create = request.allow_auto_topic_creation || version < 4;
+    let operations =
+        (request.include_cluster_authorized_operations, request.include_topic_authorized_operations);
     let (reply, answer) = oneshot::channel();
     let command = Command::Metadata { broker: conn.broker, topics, auto_create, reply };
     let view = if conn.cluster.send(command).await { answer.await.ok() } else { None };
-    response(conn, view.unwrap_or(MetadataView { brokers: Vec::new(), topics: Vec::new() }), version)
+    let mut response =
+        response(conn, view.unwrap_or(MetadataView { brokers: Vec::new(), topics: Vec::new() }), version);
+    if operations.0 && (8..=10).contains(&version) {
+        response.cluster_authorized_operations = CLUSTER_OPERATIONS;
+    }
+    if operations.1 && version >= 8 {
+        for topic in &mut response.topics {
+            topic.topic_authorized_operations = TOPIC_OPERATIONS;
+        }
+    }
+    response
 }
 
 fn response(conn: &Connection, view: MetadataView, version: i16) -> MetadataResponse {
