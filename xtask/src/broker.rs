@@ -33,8 +33,15 @@ pub fn stage(root: &Path) -> Result<(u64, u64), String> {
     println!("  $ {}", describe(&command));
     let mut child = command.spawn().map_err(|e| format!("cannot start {}: {e}", broker.display()))?;
     let result = wait_ready(&mut child).and_then(|()| clients(root, port, admin_port));
-    stop(&mut child);
-    result
+    let clean = stop(&mut child);
+    let (passed, failed) = result?;
+    if clean {
+        println!("ok samsa-broker stops cleanly on SIGTERM");
+        Ok((passed + 1, failed))
+    } else {
+        println!("FAIL samsa-broker stops cleanly on SIGTERM: it did not exit with status 0 within 5 s");
+        Ok((passed, failed + 1))
+    }
 }
 
 /// The first port of `count` consecutive free loopback ports.
@@ -66,16 +73,18 @@ fn wait_ready(child: &mut Child) -> Result<(), String> {
     Err(format!("samsa-broker did not report ready within {READY_TIMEOUT_MS} ms"))
 }
 
-fn stop(child: &mut Child) {
+/// SIGTERM, then SIGKILL after 5 s; `true` if it exited by itself with status 0.
+fn stop(child: &mut Child) -> bool {
     let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
     for _ in 0..50 {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
+        if let Ok(Some(status)) = child.try_wait() {
+            return status.success();
         }
         std::thread::sleep(Duration::from_millis(100));
     }
     let _ = child.kill();
     let _ = child.wait();
+    false
 }
 
 /// Runs every client suite; counts their `ok`/`FAIL` lines.

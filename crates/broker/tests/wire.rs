@@ -23,12 +23,20 @@ use tokio::net::TcpStream;
 
 /// Starts a one-broker cluster on a free port (2 partitions per new topic); returns its address.
 async fn start() -> (String, tokio::sync::oneshot::Sender<()>) {
+    start_with(&[]).await
+}
+
+/// [`start`] with extra `name=value` configs.
+async fn start_with(configs: &[&str]) -> (String, tokio::sync::oneshot::Sender<()>) {
     let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = probe.local_addr().unwrap().port();
     drop(probe);
     let mut config = ServerConfig { brokers: 1, first_port: port, ..ServerConfig::default() };
     config.apply("test", "num.partitions=2").unwrap();
     config.apply("test", "socket.request.max.bytes=1048576").unwrap();
+    for assignment in configs {
+        config.apply("test", assignment).unwrap();
+    }
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(async move {
         let shutdown = async move {
@@ -309,4 +317,25 @@ async fn every_advertised_version_of_the_data_path_is_answered() {
         let response: ListOffsetsResponse = call(&mut stream, ApiKey::ListOffsets, version, &list).await;
         assert_eq!(response.topics[0].partitions[0].offset, 7, "ListOffsets v{version}");
     }
+}
+
+#[tokio::test]
+async fn max_connections_idle_connections_and_a_stalled_client_hold_no_one_else() {
+    let (address, _stop) = start_with(&["max.connections=2", "connections.max.idle.ms=400"]).await;
+    // A client that sends half a frame and stalls: its task waits, nobody else does.
+    let mut stalled = TcpStream::connect(&address).await.unwrap();
+    stalled.write_all(&100i32.to_be_bytes()).await.unwrap();
+    stalled.write_all(&[0, 18, 0, 3]).await.unwrap();
+    let mut other = TcpStream::connect(&address).await.unwrap();
+    let response: ApiVersionsResponse =
+        call(&mut other, ApiKey::ApiVersions, 3, &ApiVersionsRequest::default()).await;
+    assert_eq!(response.error_code, 0, "served beside a stalled client");
+    // Two connections are open: a third is closed at once (max.connections).
+    let mut third = TcpStream::connect(&address).await.unwrap();
+    assert!(closed(&mut third).await, "past max.connections");
+    // Both go idle; after connections.max.idle.ms the broker closes them and frees the slots.
+    assert!(closed(&mut stalled).await, "the stalled connection is closed when idle");
+    assert!(closed(&mut other).await, "the idle connection is closed");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    api_versions_still_answer(&address).await;
 }
